@@ -1,0 +1,160 @@
+"""Benchmark (not a test): ingest one month of speed_tests and compare with DuckDB's bare read.
+
+    .venv/bin/python bench/bench_ingest.py                 # generate 10 M rows (csv.gz), then measure
+    .venv/bin/python bench/bench_ingest.py --rows 1000000  # a smaller month
+    .venv/bin/python bench/bench_ingest.py --file PATH     # reuse an existing speed_tests.csv.gz/.parquet
+
+In one process, on the same file, with the same DuckDB threads and memory limit:
+
+1. **bare**: ``create table … as select * from read_csv(file)`` into a fresh DuckDB file — DuckDB
+   sniffing and typing the file itself, no checks (the floor);
+2. **ingest**: ``qamtu.ingest.ingest_new`` on a fresh QAMTU_HOME whose landing holds that file:
+   hash + archive copy, header/encoding sniffing, SQL typing, every suite expectation pushed down to
+   SQL, raw load, quarantine, receipt.
+
+Prints rows/s and the peak resident memory of each phase (sampled every 20 ms with psutil; the
+process-wide maximum from getrusage too). Target: ingest within 1.5× of the bare read, < 4 GiB.
+The file is read once beforehand so both phases find it in the page cache.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import resource
+import shutil
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import psutil
+
+TARGET_RATIO = 1.5
+TARGET_PEAK_GIB = 4.0
+
+
+class PeakMemory:
+    """Largest RSS seen while the block runs (a sampling thread)."""
+
+    def __init__(self, interval: float = 0.02):
+        self.interval = interval
+        self.peak = 0
+        self._stop = threading.Event()
+        self._process = psutil.Process()
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._process.memory_info().rss)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakMemory:
+        self.peak = self._process.memory_info().rss
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def generate(rows: int, period: str, folder: Path) -> Path:
+    """One month of speed tests written by the project's generator (csv.gz)."""
+    from qamtu.generate import generate_submissions
+    from qamtu.generate.speed import ROWS_PER_MONTH
+
+    out = folder / "generated"
+    generate_submissions(out=out, periods=[period], scale=rows / ROWS_PER_MONTH, seed=7, defects=None,
+                         progress=None)
+    found = sorted((out / "landing" / "measurement" / "qos" / period).glob("speed_tests.*"))
+    if not found:
+        raise SystemExit(f"the generator wrote no speed_tests file under {out}")
+    return found[0]
+
+
+def warm(path: Path) -> None:
+    with path.open("rb") as stream:
+        while stream.read(16 * 1024 * 1024):
+            pass
+
+
+def bare_read(path: Path, folder: Path, threads: int, memory_limit: str) -> tuple[int, float, int]:
+    import duckdb
+
+    database = folder / "bare.duckdb"
+    con = duckdb.connect(str(database), config={"threads": threads, "memory_limit": memory_limit})
+    con.execute("set enable_progress_bar = false")
+    reader = "read_parquet" if path.name.endswith(".parquet") else "read_csv"
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        con.execute(f"create table speed_tests as select * from {reader}('{path}')")
+        seconds = time.perf_counter() - started
+    rows = con.execute("select count(*) from speed_tests").fetchall()[0][0]
+    con.close()
+    database.unlink()
+    return rows, seconds, memory.peak
+
+
+def ingest(path: Path, folder: Path, period: str, threads: int, memory_limit: str) -> tuple[dict, float, int]:
+    from qamtu.ingest import ingest_new
+    from qamtu.settings import Settings
+
+    home = folder / "home"
+    ext = "parquet" if path.name.endswith(".parquet") else "csv.gz" if path.name.endswith(".gz") else "csv"
+    target = home / "landing" / "measurement" / "qos" / period / f"speed_tests.{ext}"
+    target.parent.mkdir(parents=True)
+    shutil.copyfile(path, target)  # the submitter's upload: not part of ingestion
+    settings = Settings(home=home, warehouse="duckdb", storage="local", duckdb_threads=threads,
+                        duckdb_memory_limit=memory_limit)
+    with PeakMemory() as memory:
+        started = time.perf_counter()
+        summary = ingest_new(settings=settings, today=dt.date.today())
+        seconds = time.perf_counter() - started
+    return summary, seconds, memory.peak
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--file", type=Path, help="an existing speed_tests .csv.gz/.csv/.parquet")
+    parser.add_argument("--rows", type=int, default=10_000_000, help="rows to generate (without --file)")
+    parser.add_argument("--period", default="2026-02", help="2026-02: csv.gz (the generator writes Parquet in months 03, 06, 09, 12)")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--memory-limit", default="4GB")
+    parser.add_argument("--keep", action="store_true", help="keep the working folder")
+    args = parser.parse_args(argv)
+
+    folder = Path(tempfile.mkdtemp(prefix="qamtu-bench-ingest-"))
+    try:
+        path = args.file or generate(args.rows, args.period, folder)
+        print(f"file: {path} ({path.stat().st_size / 2**20:,.0f} MiB)", flush=True)
+        warm(path)
+        rows, bare_seconds, bare_peak = bare_read(path, folder, args.threads, args.memory_limit)
+        summary, ingest_seconds, ingest_peak = ingest(path, folder, args.period, args.threads, args.memory_limit)
+        if summary["failed"] or summary["submissions"] != 1:
+            print(f"ingestion did not go through: {summary['failures'] or summary['files']}", file=sys.stderr)
+            return 1
+        entry = summary["files"][0]
+        print(f"ingest status {entry['status']}: {entry['rows_read']:,} read, {entry['rows_loaded']:,} loaded, "
+              f"{entry['rows_quarantined']:,} held back (validation route: {entry['validation']})")
+        ratio = ingest_seconds / bare_seconds
+        print(f"{'':10} {'rows':>12} {'seconds':>9} {'rows/s':>12} {'peak RSS':>10}")
+        for name, n, seconds, peak in (("bare read", rows, bare_seconds, bare_peak),
+                                       ("ingest", entry["rows_read"], ingest_seconds, ingest_peak)):
+            print(f"{name:10} {n:>12,} {seconds:>9.2f} {n / seconds:>12,.0f} {peak / 2**30:>8.2f} GiB")
+        process_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        print(f"ingest / bare = {ratio:.2f}× (target ≤ {TARGET_RATIO}×); ingest peak {ingest_peak / 2**30:.2f} GiB "
+              f"(target < {TARGET_PEAK_GIB} GiB); process peak {process_peak / 2**30:.2f} GiB; "
+              f"{os.cpu_count()} CPUs, load {os.getloadavg()[0]:.1f}")
+        return 0 if ratio <= TARGET_RATIO and ingest_peak < TARGET_PEAK_GIB * 2**30 else 2
+    finally:
+        if args.keep:
+            print(f"kept {folder}")
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

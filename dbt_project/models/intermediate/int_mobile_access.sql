@@ -1,0 +1,55 @@
+{#- Per period and settlement: base stations over all operators (one row per operator site: the last
+    line of a file wins over an earlier duplicate). Technologies '2G' < '3G' < '4G' < '5G' sort as text. -#}
+with
+
+sites as (
+
+    select * from {{ ref('stg_base_stations') }}
+
+),
+
+deduplicated as (
+
+    {{ last_line_per('sites', ['period', 'operator', 'site_id']) }}
+
+),
+
+settlements as (
+
+    select kato_code from {{ ref('int_settlements') }}
+
+),
+
+conformed as (
+
+    select deduplicated.*
+    from deduplicated
+    inner join settlements
+        on settlements.kato_code = deduplicated.kato_code
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        period,
+        kato_code,
+
+        ---------- numerics
+        count(*) as sites_reported,
+        count(*) filter (where site_status = 'active') as active_sites,
+        count(*) filter (
+            where site_status = 'active'
+              and technology in ({{ "'" ~ var('access_technologies') | join("', '") ~ "'" }})
+        ) as active_broadband_sites,
+
+        ---------- attributes
+        max(technology) filter (where site_status = 'active') as best_mobile_technology
+
+    from conformed
+    group by period, kato_code
+
+)
+
+select * from final

@@ -1,0 +1,36 @@
+{#- Per period and road of the register: kilometres with mobile coverage, overlaps counted once. -#}
+with
+
+roads as (
+
+    select * from {{ ref('int_road_coverage') }}
+
+),
+
+final as (
+
+    select
+        ---------- ids
+        cast(period as text) as period,
+        cast(road_code as text) as road_code,
+
+        ---------- road
+        cast(road_name as text) as road_name,
+        cast(road_category as text) as road_category,
+        cast(region_codes as text) as region_codes,
+        cast(length_km as double precision) as length_km,
+
+        ---------- coverage
+        cast(covered_km as double precision) as covered_km,
+        cast(covered_share as double precision) as covered_share,
+        cast(length_km - covered_km as double precision) as uncovered_km,
+        cast(km_reported as double precision) as km_reported,
+        cast(km_reported - covered_km as double precision) as km_overlapping,
+        cast(stretches_reported as bigint) as stretches_reported,
+        cast(operators_reporting as bigint) as operators_reporting
+
+    from roads
+
+)
+
+select * from final

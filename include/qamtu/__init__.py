@@ -1,0 +1,1 @@
+"""Qamtu: national connectivity statistics of Kazakhstan."""

@@ -1,0 +1,597 @@
+"""Reading a submission file into text cells per contract field — driven only by the contract.
+
+Nothing here knows a report type by name: headers are matched against the contract's names,
+labels and aliases (en/ru/kk, any case, surrounding spaces and a trailing ``*``/``:`` ignored),
+sheets against its sheet names. Values stay text here; typing is SQL (see :mod:`.stage`), the same
+for every format, so a cell means the same whether it came from CSV, XLSX, JSON or Parquet.
+
+Format recognition: by content first (zip → spreadsheet, gzip → compressed text, ``PAR1`` →
+Parquet, ``[``/``{`` → JSON, else CSV); the extension only decides when the content cannot.
+
+Text files (CSV, JSON):
+
+- encoding: UTF-8 (BOM or not) or Windows-1251. The decoding is checked against the contract's
+  vocabulary (headers and categorical values): when a decoding the spec does not accept (KOI8-R,
+  CP866, Mac Cyrillic, ISO 8859-5, UTF-16, UTF-8 read twice) reads more of it, the file is rejected
+  as ``file.wrong_encoding`` naming that encoding. Control characters or NUL bytes in the text →
+  ``file.unreadable`` (binary junk).
+- CSV delimiter: ``,`` ``;`` tab or ``|``, whichever finds the best header row; quoted fields
+  with embedded delimiters, quotes and line breaks (Python's csv module).
+- header row: the row among the first 11 (up to 10 title rows) that names the most contract fields.
+  Unknown non-empty headers → ``file.unknown_header`` (warning, column ignored); a required field
+  without a column → ``file.missing_column`` (the file is rejected).
+- a trailing totals row (first non-empty cell starting with Итого/Барлығы/Total/…) is not data; it
+  is kept aside so its figures can be compared with the column sums (``file.totals_mismatch``).
+- blank rows are skipped (not data, not counted).
+
+Line numbers follow the shared convention: CSV — physical line where the row starts; XLSX — the
+Excel row; JSON array / Parquet — 1-based index + 1.
+
+Large contracts (``x-large``) in CSV/csv.gz/Parquet are not read here row by row:
+:func:`prepare_large` only sniffs the head (encoding, delimiter, header), transcodes Windows-1251
+to UTF-8 in a streaming step when needed, and returns a DuckDB relation over the file.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import datetime as dt
+import decimal
+import gzip
+import io
+import json
+import math
+import re
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from qamtu.contracts import TOTALS_MARKERS, Contract, normalize_label
+from qamtu.ingest.landing import FileRejected, Problem
+
+HEADER_SEARCH_ROWS = 11
+DELIMITERS = (",", ";", "\t", "|")
+ACCEPTED_ENCODINGS = ("utf-8", "cp1251")
+# Read to tell what a file is in; never accepted.
+DIAGNOSTIC_ENCODINGS = {"koi8-r": "KOI8-R", "cp866": "CP866 (DOS)", "mac-cyrillic": "Mac Cyrillic",
+                        "iso8859-5": "ISO 8859-5"}
+SNIFF_BYTES = 256 * 1024
+_CHUNK = 16 * 1024 * 1024
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_VOCAB_SPLIT = re.compile(r"[,;\t|\"]+")
+
+
+@dataclass
+class TextTable:
+    """A parsed file: text cells (``None`` when empty) per contract field present, with lines."""
+
+    fields: list[str]
+    columns: dict[str, list[str | None]]
+    lines: list[int]
+    problems: list[Problem] = field(default_factory=list)
+    totals: dict[str, str | None] | None = None
+    totals_line: int | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def num_rows(self) -> int:
+        return len(self.lines)
+
+    def to_arrow(self):
+        import pyarrow as pa
+
+        arrays = {"_line": pa.array(self.lines, type=pa.int64())}
+        for name in self.fields:
+            arrays[name] = pa.array(self.columns[name], type=pa.string())
+        return pa.table(arrays)
+
+
+@dataclass
+class LargeSource:
+    """How DuckDB reads a large file: ``relation`` is a FROM-able SQL text with ``_line`` and one
+    column per contract field present (``columns`` maps field → column name in ``relation``)."""
+
+    relation: str
+    columns: dict[str, str]
+    problems: list[Problem] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def reject(rule: str, detail: str | None = None) -> FileRejected:
+    return FileRejected(Problem(rule, context={"detail": detail} if detail else {}))
+
+
+# --- content recognition -------------------------------------------------------------------------
+def recognise(head: bytes, ext: str | None) -> str:
+    """What the bytes are: ``spreadsheet``, ``gzip``, ``parquet``, ``json`` or ``csv``."""
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        return "spreadsheet"
+    if head.startswith(b"\x1f\x8b"):
+        return "gzip"
+    if head.startswith(b"PAR1"):
+        return "parquet"
+    if ext == "xlsx":
+        raise reject("file.unreadable", "the file is not an XLSX workbook")
+    if ext == "parquet":
+        raise reject("file.unreadable", "the file is not a Parquet file")
+    text_start = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if ext == "json" or text_start[:1] in (b"[", b"{"):
+        return "json"
+    return "csv"
+
+
+def _gunzip(data: bytes) -> bytes:
+    try:
+        return gzip.decompress(data)
+    except (EOFError, OSError, zlib.error) as error:
+        raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
+
+
+# --- encodings -----------------------------------------------------------------------------------
+def vocabulary(contract: Contract) -> frozenset[str]:
+    """Normalised words a submission of this contract is expected to contain."""
+    return _vocabulary(contract.report_type, contract.version)
+
+
+@cache
+def _vocabulary(report_type: str, version: str) -> frozenset[str]:
+    from qamtu.contracts import load_contract
+
+    contract = load_contract(report_type)
+    words = set(contract.header_map())
+    for f in contract.fields:
+        words.update(f.value_map())
+    words.update(normalize_label(n) for n in contract.sheet_names())
+    return frozenset(w for w in words if len(w) > 1)
+
+
+def vocabulary_hits(text: str, contract: Contract, max_lines: int = 60) -> int:
+    words = vocabulary(contract)
+    hits = 0
+    for line in text.splitlines()[:max_lines]:
+        for cell in _VOCAB_SPLIT.split(line):
+            if normalize_header(cell) in words:
+                hits += 1
+    return hits
+
+
+def _decode(data: bytes, encoding: str, final: bool) -> str | None:
+    try:
+        return codecs.getincrementaldecoder(encoding)(errors="strict").decode(data, final=final)
+    except (UnicodeDecodeError, LookupError):
+        return None
+
+
+def decode_text(data: bytes, contract: Contract, complete: bool = True) -> tuple[str, str]:
+    """Decode a text submission; returns (text, encoding). ``complete=False``: ``data`` is only the
+    head of the file (a character cut at its end is not an error)."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise reject("file.wrong_encoding", "the file is UTF-16 text")
+    if not data.lstrip(b"\xef\xbb\xbf \t\r\n"):
+        raise reject("file.empty")
+    has_bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if has_bom else data
+    if b"\x00" in body[:SNIFF_BYTES]:
+        for utf16 in ("utf-16-le", "utf-16-be"):
+            decoded = _decode(body[: SNIFF_BYTES - SNIFF_BYTES % 2], utf16, final=False)
+            if decoded and vocabulary_hits(decoded, contract):
+                raise reject("file.wrong_encoding", "the file is UTF-16 text")
+        raise reject("file.unreadable", "the file holds binary data, not text")
+
+    text = encoding = None
+    for candidate in ACCEPTED_ENCODINGS:
+        text = _decode(body, candidate, final=complete)
+        if text is not None:
+            encoding = "utf-8-sig" if (has_bom and candidate == "utf-8") else candidate
+            break
+    if text is None:
+        raise reject("file.wrong_encoding", "the bytes are valid in neither encoding")
+    sample = text[:SNIFF_BYTES]
+    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+        raise reject("file.unreadable", "the file holds binary data, not text")
+
+    accepted_hits = vocabulary_hits(sample, contract)
+    head = body[:SNIFF_BYTES]
+    readings: dict[str, str | None] = {name: _decode(head, enc, final=False)
+                                       for enc, name in DIAGNOSTIC_ENCODINGS.items()}
+    if encoding.startswith("utf-8"):
+        # UTF-8 text once read as Windows-1251 and saved again as UTF-8.
+        readings["UTF-8 read as Windows-1251 and saved again"] = sample.encode(
+            "cp1251", errors="replace").decode("utf-8", errors="replace")
+    best_name, best_hits = None, accepted_hits
+    for name, reading in readings.items():
+        hits = vocabulary_hits(reading, contract) if reading else 0
+        if hits > best_hits:
+            best_name, best_hits = name, hits
+    if best_name is not None:
+        raise reject("file.wrong_encoding", f"the text reads as {best_name}")
+    return text, encoding
+
+
+# --- headers -------------------------------------------------------------------------------------
+def normalize_header(cell: Any) -> str:
+    text = normalize_label(cell if cell is not None else "")
+    return text.strip("\"'").rstrip("*:").strip()
+
+
+def header_score(cells: list[str | None], contract: Contract) -> int:
+    mapping = contract.header_map()
+    return len({mapping[h] for c in cells if c and (h := normalize_header(c)) in mapping})
+
+
+def find_header(rows: list[list[str | None]], contract: Contract) -> tuple[int, int]:
+    """(index of the header row among ``rows``, its score); score 0 when none names a field."""
+    best_index, best_score = 0, 0
+    for index, cells in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        score = header_score(cells, contract)
+        if score > best_score:
+            best_index, best_score = index, score
+    return best_index, best_score
+
+
+def map_header(cells: list[str | None], contract: Contract, line: int | None) -> tuple[dict[int, str], list[Problem]]:
+    """Column index → field name, plus warnings for unknown headers. A required field without a
+    column, or a field with two columns, rejects the file."""
+    mapping = contract.header_map()
+    columns: dict[int, str] = {}
+    headers_of: dict[str, list[str]] = {}
+    problems: list[Problem] = []
+    for index, cell in enumerate(cells):
+        if cell is None or not str(cell).strip():
+            continue
+        header = str(cell).strip()
+        name = mapping.get(normalize_header(cell))
+        if name is None:
+            # The column is not a contract field: its header, as written, stands for the field.
+            problems.append(Problem("file.unknown_header", severity="warning", line=line, field=header, value=header))
+            continue
+        headers_of.setdefault(name, []).append(header)
+        if name not in columns.values():
+            columns[index] = name
+    repeated = [Problem("file.duplicate_column", line=line, field=name, value=", ".join(f"'{h}'" for h in headers))
+                for name, headers in headers_of.items() if len(headers) > 1]
+    if repeated:
+        raise FileRejected(*repeated)
+    missing = [f for f in contract.required_fields if f not in columns.values()]
+    if missing:
+        raise _missing(contract, missing, cells, line)
+    return columns, problems
+
+
+def _missing(contract: Contract, missing: list[str], cells: list[Any], line: int | None) -> FileRejected:
+    found = [str(c).strip() for c in cells if c is not None and str(c).strip()]
+    detail = "headers found: " + (", ".join(f"'{h}'" for h in found[:30]) if found else "none")
+    return FileRejected(*[Problem("file.missing_column", line=line, field=name, context={"detail": detail})
+                          for name in missing])
+
+
+def is_totals_row(cells: Iterable[str | None]) -> bool:
+    first = next((c for c in cells if c is not None and str(c).strip()), None)
+    if first is None:
+        return False
+    label = normalize_header(first)
+    return any(label.startswith(marker) for marker in TOTALS_MARKERS)
+
+
+def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str | None], header_line: int | None,
+                contract: Contract, allow_totals: bool = True) -> TextTable:
+    """Rows (line, cells) after the header → a :class:`TextTable` (blank rows skipped, trailing
+    totals row set aside)."""
+    columns, problems = map_header(header, contract, header_line)
+    kept: list[tuple[int, list[str | None]]] = []
+    for line, cells in rows:
+        if any(c is not None and str(c).strip() for c in cells):
+            kept.append((line, cells))
+    totals = totals_line = None
+    if allow_totals and kept and is_totals_row(kept[-1][1]):
+        totals_line, totals_cells = kept.pop()
+        totals = {name: _cell(totals_cells, index) for index, name in columns.items()}
+    fields = [f for f in contract.field_names if f in columns.values()]
+    index_of = {name: index for index, name in columns.items()}
+    table = TextTable(
+        fields=fields,
+        columns={name: [_cell(cells, index_of[name]) for _, cells in kept] for name in fields},
+        lines=[line for line, _ in kept],
+        problems=problems,
+        totals=totals,
+        totals_line=totals_line,
+        details={"header_line": header_line},
+    )
+    return table
+
+
+def _cell(cells: list[str | None], index: int) -> str | None:
+    if index >= len(cells) or cells[index] is None:
+        return None
+    text = str(cells[index]).strip().strip("\u00a0")
+    return text or None
+
+
+# --- cell values from typed sources (XLSX, JSON, Parquet) ----------------------------------------
+def cell_text(value: Any) -> str | None:
+    """A typed cell as the text the SQL typing reads (ISO dates, plain numbers)."""
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, float):
+        if math.isnan(value) or math.isinf(value):
+            return str(value)
+        if value.is_integer() and abs(value) < 1e15:
+            return str(int(value))
+        return repr(value)
+    if isinstance(value, decimal.Decimal):
+        return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None and value.time() == dt.time(0):
+            return value.date().isoformat()
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dt.time):
+        return value.isoformat()
+    if isinstance(value, dt.timedelta):
+        return str(value.total_seconds())
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    text = str(value).strip()
+    return text or None
+
+
+# --- CSV -----------------------------------------------------------------------------------------
+def _csv_rows(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the row starts, cells) for every row of the text."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, quotechar='"', doublequote=True,
+                        strict=False)
+    previous = 0
+    for cells in reader:
+        yield previous + 1, cells
+        previous = reader.line_num
+
+
+def sniff_csv(text: str, contract: Contract) -> tuple[str, int, int]:
+    """(delimiter, index of the header row, its score) — the delimiter that finds the best header."""
+    best = (",", 0, 0, 0)
+    for delimiter in DELIMITERS:
+        try:
+            rows = [cells for _, cells in _take(_csv_rows(text, delimiter), HEADER_SEARCH_ROWS)]
+        except csv.Error:
+            continue
+        index, score = find_header(rows, contract)
+        width = len(rows[index]) if rows else 0
+        if (score, width) > (best[1], best[3]):
+            best = (delimiter, index, score, width)
+    return best[0], best[1], best[2]
+
+
+def _take(iterator: Iterator[Any], count: int) -> Iterator[Any]:
+    for _, item in zip(range(count), iterator, strict=False):
+        yield item
+
+
+def parse_csv_text(text: str, contract: Contract) -> TextTable:
+    delimiter, header_index, score = sniff_csv(text, contract)
+    rows = _csv_rows(text, delimiter)
+    try:
+        title = [next(rows) for _ in range(header_index)]
+        header_line, header = next(rows)
+    except StopIteration as error:
+        raise reject("file.empty") from error
+    except csv.Error as error:
+        raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
+    if score == 0:
+        raise _missing_all(contract, header, header_line)
+    try:
+        table = build_table(rows, header, header_line, contract)
+    except csv.Error as error:
+        raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
+    table.details.update({"delimiter": delimiter, "title_rows": len(title)})
+    return table
+
+
+def _missing_all(contract: Contract, header: list[Any], line: int | None) -> FileRejected:
+    return _missing(contract, list(contract.required_fields), header, line)
+
+
+# --- spreadsheets --------------------------------------------------------------------------------
+def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
+    from python_calamine import CalamineWorkbook
+
+    try:
+        workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        names = list(workbook.sheet_names)
+    except Exception as error:  # calamine raises several types for damaged/truncated files
+        raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
+    wanted = {normalize_header(n) for n in contract.sheet_names()}
+    by_name = [n for n in names if normalize_header(n) in wanted]
+    by_name += [n for n in names if n not in by_name and any(w in normalize_header(n) for w in wanted if len(w) > 2)]
+    order = by_name + [n for n in names if n not in by_name]
+    first_sheet_rows = None
+    for name in order:
+        try:
+            rows = workbook.get_sheet_by_name(name).to_python(skip_empty_area=False)
+        except Exception as error:
+            raise reject("file.unreadable", f"sheet {name!r} cannot be read ({error})") from error
+        texts = [[cell_text(v) for v in row] for row in rows]
+        if first_sheet_rows is None:
+            first_sheet_rows = texts
+        index, score = find_header(texts, contract)
+        if score:
+            table = build_table(((i + 1, cells) for i, cells in enumerate(texts[index + 1:], start=index + 1)),
+                                texts[index], index + 1, contract)
+            table.details.update({"sheet": name, "title_rows": index})
+            return table
+    if not first_sheet_rows or not any(any(c for c in row) for row in first_sheet_rows):
+        raise reject("file.empty")
+    raise _missing_all(contract, first_sheet_rows[0], 1)
+
+
+# --- JSON ----------------------------------------------------------------------------------------
+def parse_json_text(text: str, contract: Contract) -> TextTable:
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise reject("file.unreadable", f"not valid JSON (line {error.lineno}: {error.msg})") from error
+    records = document
+    header: list[str] | None = None
+    if isinstance(document, dict):
+        if isinstance(document.get("columns"), list) and isinstance(document.get("data"), list):
+            header = [str(c) for c in document["columns"]]
+            records = document["data"]
+        else:
+            records = next((document[k] for k in ("rows", "data", "records", contract.report_type)
+                            if isinstance(document.get(k), list)), None)
+    if not isinstance(records, list):
+        raise reject("file.unreadable", "JSON must be an array of objects or {\"rows\": [...]}")
+    if not records:
+        raise reject("file.no_rows")
+    if header is None:
+        keys: dict[str, None] = {}
+        for index, record in enumerate(records):
+            if not isinstance(record, dict):
+                raise reject("file.unreadable", f"JSON item {index + 1} is not an object")
+            keys.update(dict.fromkeys(str(k) for k in record))
+        header = list(keys)
+        rows = ((index + 2, [cell_text(record.get(k)) for k in header]) for index, record in enumerate(records))
+    else:
+        for index, record in enumerate(records):
+            if not isinstance(record, list):
+                raise reject("file.unreadable", f"JSON row {index + 1} is not a list")
+        rows = ((index + 2, [cell_text(v) for v in record]) for index, record in enumerate(records))
+    return build_table(rows, header, None, contract, allow_totals=False)
+
+
+# --- Parquet -------------------------------------------------------------------------------------
+def parse_parquet(data: bytes, contract: Contract) -> TextTable:
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(io.BytesIO(data))
+    except Exception as error:
+        raise reject("file.unreadable", f"the Parquet file cannot be read ({error})") from error
+    header = list(table.column_names)
+    columns = [table.column(i).to_pylist() for i in range(table.num_columns)]
+    rows = ((index + 2, [cell_text(col[index]) for col in columns]) for index in range(table.num_rows))
+    return build_table(rows, header, None, contract, allow_totals=False)
+
+
+# --- small files: all formats --------------------------------------------------------------------
+def parse_bytes(data: bytes, ext: str | None, contract: Contract) -> TextTable:
+    """Any accepted format, fully in memory (every report type but the x-large ones)."""
+    if not data:
+        raise reject("file.empty")
+    kind = recognise(data[:8], ext)
+    if kind == "gzip":
+        data = _gunzip(data)
+        if not data:
+            raise reject("file.empty")
+        kind = recognise(data[:8], "csv")
+        if kind == "gzip":
+            raise reject("file.unreadable", "the file is compressed twice")
+    if kind == "spreadsheet":
+        table = parse_spreadsheet(data, contract)
+    elif kind == "parquet":
+        table = parse_parquet(data, contract)
+    else:
+        text, encoding = decode_text(data, contract)
+        table = parse_json_text(text, contract) if kind == "json" else parse_csv_text(text, contract)
+        table.details["encoding"] = encoding
+    table.details["format"] = kind
+    return table
+
+
+# --- large files: DuckDB reads them --------------------------------------------------------------
+def _sql_text(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _open_stream(path: Path, compressed: bool):
+    return gzip.open(path, "rb") if compressed else path.open("rb")
+
+
+def _read_head(path: Path, compressed: bool) -> bytes:
+    try:
+        with _open_stream(path, compressed) as stream:
+            return stream.read(SNIFF_BYTES)
+    except (EOFError, OSError, zlib.error) as error:
+        raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
+
+
+def transcode_to_utf8(path: Path, compressed: bool, encoding: str, target: Path) -> Path:
+    """Stream ``path`` (gzip or not) from ``encoding`` into a plain UTF-8 file, chunk by chunk."""
+    decoder = codecs.getincrementaldecoder(encoding)(errors="strict")
+    try:
+        with _open_stream(path, compressed) as source, target.open("wb") as sink:
+            while chunk := source.read(_CHUNK):
+                sink.write(decoder.decode(chunk).encode("utf-8"))
+            sink.write(decoder.decode(b"", final=True).encode("utf-8"))
+    except UnicodeDecodeError as error:
+        raise reject("file.wrong_encoding", f"not Windows-1251 throughout ({error.reason} at byte {error.start})") \
+            from error
+    except (EOFError, OSError, zlib.error) as error:
+        raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
+    return target
+
+
+def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path) -> LargeSource:
+    """A DuckDB relation over a large CSV/csv.gz/Parquet file (see the module docstring)."""
+    with path.open("rb") as stream:
+        magic = stream.read(8)
+    if not magic:
+        raise reject("file.empty")
+    kind = recognise(magic, ext)
+    if kind == "parquet":
+        return _large_parquet(path, contract)
+    if kind not in ("csv", "gzip"):
+        raise reject("file.unreadable", f"a {contract.report_type} file must be CSV, csv.gz or Parquet")
+    compressed = kind == "gzip"
+    head = _read_head(path, compressed)
+    if compressed and recognise(head[:8], "csv") != "csv":
+        raise reject("file.unreadable", "the compressed file is not CSV")
+    text, encoding = decode_text(head, contract, complete=False)
+    # The head may end inside a row: only the complete lines are sniffed.
+    complete = text[: text.rfind("\n") + 1] if "\n" in text else text
+    delimiter, header_index, score = sniff_csv(complete, contract)
+    rows = list(_take(_csv_rows(complete, delimiter), header_index + 1))
+    if len(rows) <= header_index:
+        raise reject("file.empty")
+    header_line, header = rows[header_index]
+    if score == 0:
+        raise _missing_all(contract, header, header_line)
+    columns, problems = map_header(header, contract, header_line)
+    source = path
+    if encoding == "cp1251":
+        source = transcode_to_utf8(path, compressed, encoding, workdir / "transcoded.csv")
+        compressed = False
+    names = [f"c{i}" for i in range(len(header))]
+    column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+    reader = (
+        f"read_csv({_sql_text(str(source))}, delim={_sql_text(delimiter)}, quote='\"', escape='\"', "
+        f"header=false, skip={header_line}, columns={column_types}, all_varchar=true, "
+        f"compression={_sql_text('gzip' if compressed else 'none')}, auto_detect=false)"
+    )
+    alias = ", ".join(names + ["_ordinal"])
+    relation = f"(select _ordinal + {header_line} as _line, * from {reader} with ordinality as src({alias}))"
+    mapped = {name: f"c{index}" for index, name in columns.items()}
+    return LargeSource(relation, mapped, problems, {"format": "csv", "encoding": encoding,
+                                                    "delimiter": delimiter, "header_line": header_line})
+
+
+def _large_parquet(path: Path, contract: Contract) -> LargeSource:
+    import pyarrow.parquet as pq
+
+    try:
+        names = pq.read_schema(path).names
+    except Exception as error:
+        raise reject("file.unreadable", f"the Parquet file cannot be read ({error})") from error
+    columns, problems = map_header(list(names), contract, None)
+    relation = (f"(select file_row_number + 2 as _line, * from read_parquet({_sql_text(str(path))}, "
+                f"file_row_number=true))")
+    mapped = {name: names[index] for index, name in columns.items()}
+    return LargeSource(relation, mapped, problems, {"format": "parquet"})

@@ -1,0 +1,343 @@
+"""The files of a release: each mart as CSV (UTF-8 with BOM), XLSX and Parquet; the Frictionless
+data package; SDMX-CSV 2.0 of the headline indicators with its SDMX-ML structure; the data
+dictionary. Every writer is a pure function from tables to bytes or a file."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from qamtu.publish.i18n import LANGUAGES, UI
+from qamtu.publish.tables import NATION, MartTable, canonical_csv
+
+BOM = "\ufeff".encode()
+XLSX_MAX_ROWS = 1_048_576
+XLSX_HEADER_ROWS = 4  # kk, ru, en labels, then the column's code
+
+SDMX_AGENCY = "QAMTU"
+SDMX_DATAFLOW = "DF_CONNECTIVITY"
+SDMX_VERSION = "1.0"
+SDMX_STRUCTURE_ID = f"{SDMX_AGENCY}:{SDMX_DATAFLOW}({SDMX_VERSION})"
+SDMX_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "REF_AREA", "INDICATOR", "TIME_PERIOD",
+                "OBS_VALUE", "UNIT_MEASURE")
+
+
+# --- CSV / Parquet -------------------------------------------------------------------------------
+def write_csv(table: pa.Table, path: Path) -> None:
+    """UTF-8 with a byte-order mark, so Excel opens Cyrillic and Kazakh letters correctly."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(BOM + canonical_csv(table))
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pq.write_table(table, path, compression="zstd")
+
+
+# --- XLSX ----------------------------------------------------------------------------------------
+def _cell_value(value: Any) -> Any:
+    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
+        return None
+    if isinstance(value, dt.datetime) and value.tzinfo is not None:
+        return value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones; UTC it is
+    return value
+
+
+def write_xlsx(marts: list[MartTable], path: Path, title: dict[str, str], echo=print) -> None:
+    """One workbook, an ``about`` sheet then one sheet per mart. Each sheet opens with three header
+    rows of labels (Kazakh, Russian, English) and a fourth with the column's code, frozen above the data."""
+    import xlsxwriter
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+                                              "strings_to_formulas": False, "strings_to_urls": False})
+    bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True, "valign": "top"})
+    label = workbook.add_format({"bg_color": "#EEF3F8", "text_wrap": True, "valign": "top"})
+    code = workbook.add_format({"italic": True, "font_color": "#555555", "bottom": 1})
+    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
+
+    about = workbook.add_worksheet("about")
+    about.set_column(0, 0, 34)
+    about.set_column(1, 3, 60)
+    for row, language in enumerate(LANGUAGES):
+        about.write(row, 0, title[language], bold)
+    about.write_row(4, 0, ["sheet", "kk", "ru", "en"], code)
+    for row, mart in enumerate(marts, start=5):
+        about.write(row, 0, mart.name)
+        for offset, language in enumerate(LANGUAGES, start=1):
+            about.write(row, offset, mart.doc.labels.get(language) or mart.doc.description or mart.name)
+
+    for mart in marts:
+        sheet = workbook.add_worksheet(mart.name[:31])
+        columns = mart.data.column_names
+        for index, column in enumerate(columns):
+            sheet.set_column(index, index, max(12, min(40, len(mart.column_label(column, "ru")) + 2)))
+        # constant_memory mode flushes a row once the next one starts: write strictly row by row.
+        for row, language in enumerate(LANGUAGES):
+            for index, column in enumerate(columns):
+                sheet.write(row, index, mart.column_label(column, language), bold if row == 0 else label)
+        for index, column in enumerate(columns):
+            sheet.write(3, index, column, code)
+        sheet.freeze_panes(XLSX_HEADER_ROWS, 0)
+        if mart.data.num_rows + XLSX_HEADER_ROWS > XLSX_MAX_ROWS:
+            sheet.write(XLSX_HEADER_ROWS, 0, f"{mart.data.num_rows} rows: too many for a sheet, see the CSV "
+                                            "or Parquet file of this table")
+            echo(f"publish: {mart.name} has {mart.data.num_rows} rows, written to CSV/Parquet only")
+            continue
+        sheet.autofilter(3, 0, 3 + mart.data.num_rows, max(len(columns) - 1, 0))
+        formats = [
+            date_format if pa.types.is_date(f.type) else datetime_format if pa.types.is_timestamp(f.type) else None
+            for f in mart.data.schema
+        ]
+        row = XLSX_HEADER_ROWS
+        for batch in mart.data.to_batches(max_chunksize=10_000):
+            batch_columns = [c.to_pylist() for c in batch.columns]
+            for offset in range(batch.num_rows):
+                for index, values in enumerate(batch_columns):
+                    value = _cell_value(values[offset])
+                    if value is None:
+                        continue
+                    if formats[index] is not None:
+                        sheet.write_datetime(row, index, value, formats[index])
+                    else:
+                        sheet.write(row, index, value)
+                row += 1
+    workbook.close()
+
+
+# --- Frictionless data package -------------------------------------------------------------------
+def _field_type(arrow_type: pa.DataType) -> dict[str, Any]:
+    if pa.types.is_boolean(arrow_type):
+        return {"type": "boolean", "trueValues": ["true"], "falseValues": ["false"]}
+    if pa.types.is_integer(arrow_type):
+        return {"type": "integer"}
+    if pa.types.is_floating(arrow_type):
+        return {"type": "number"}
+    if pa.types.is_date(arrow_type):
+        return {"type": "date"}
+    if pa.types.is_timestamp(arrow_type):
+        return {"type": "datetime"}
+    return {"type": "string"}
+
+
+def datapackage(marts: list[MartTable], period: str, version: int, title: dict[str, str],
+                published_at: str, extra_resources: list[dict[str, Any]]) -> dict[str, Any]:
+    """A Frictionless Data Package (v1 descriptor) whose resources are the CSV files of the marts and
+    of the SDMX-CSV; every field with its type, description and kk/ru/en labels (``x-labels``)."""
+    resources = []
+    for mart in marts:
+        fields = []
+        for column_field in mart.data.schema:
+            doc = mart.column_doc(column_field.name)
+            entry: dict[str, Any] = {"name": column_field.name, **_field_type(column_field.type)}
+            if doc.labels.get("en"):
+                entry["title"] = doc.labels["en"]
+            if doc.description:
+                entry["description"] = doc.description
+            if doc.labels:
+                entry["x-labels"] = {lang: doc.labels[lang] for lang in LANGUAGES if lang in doc.labels}
+            fields.append(entry)
+        schema: dict[str, Any] = {"fields": fields, "missingValues": [""]}
+        if mart.doc.primary_key and all(c in mart.data.column_names for c in mart.doc.primary_key):
+            schema["primaryKey"] = mart.doc.primary_key
+        resource = {
+            "name": mart.name,
+            "path": f"csv/{mart.name}.csv",
+            "profile": "tabular-data-resource",
+            "format": "csv",
+            "mediatype": "text/csv",
+            "encoding": "utf-8",
+            "dialect": {"delimiter": ",", "header": True},
+            "schema": schema,
+            "x-rows": mart.data.num_rows,
+            "x-alternatives": {"parquet": f"parquet/{mart.name}.parquet",
+                               "xlsx": f"xlsx/qamtu-{period}.xlsx#{mart.name[:31]}"},
+        }
+        if mart.doc.labels.get("en"):
+            resource["title"] = mart.doc.labels["en"]
+        if mart.doc.description:
+            resource["description"] = mart.doc.description
+        if mart.doc.labels:
+            resource["x-labels"] = dict(mart.doc.labels)
+        resources.append(resource)
+    resources.extend(extra_resources)
+    return {
+        "profile": "tabular-data-package",
+        "name": f"qamtu-{period}-v{version}",
+        "title": title["en"],
+        "x-titles": dict(title),
+        "version": f"{version}.0.0",
+        "created": published_at,
+        "licenses": [{"name": "CC-BY-4.0", "path": "https://creativecommons.org/licenses/by/4.0/",
+                      "title": "Creative Commons Attribution 4.0"}],
+        "keywords": ["Kazakhstan", "connectivity", "fibre", "5G", "mobile coverage"],
+        "resources": resources,
+    }
+
+
+def sdmx_resource() -> dict[str, Any]:
+    fields = [
+        {"name": "STRUCTURE", "type": "string", "constraints": {"enum": ["dataflow"]}},
+        {"name": "STRUCTURE_ID", "type": "string", "constraints": {"enum": [SDMX_STRUCTURE_ID]}},
+        {"name": "ACTION", "type": "string", "constraints": {"enum": ["I"]}},
+        {"name": "FREQ", "type": "string", "description": "Frequency (M = monthly)"},
+        {"name": "REF_AREA", "type": "string", "description": "KZ = the nation, else the region's KATO code"},
+        {"name": "INDICATOR", "type": "string", "description": "Headline indicator code"},
+        {"name": "TIME_PERIOD", "type": "yearmonth", "description": "The month (state at its end)"},
+        {"name": "OBS_VALUE", "type": "number", "description": "The indicator's value"},
+        {"name": "UNIT_MEASURE", "type": "string", "description": "Unit of the value"},
+    ]
+    return {
+        "name": "headline_indicators_sdmx",
+        "title": "Headline indicators (SDMX-CSV 2.0)",
+        "path": "sdmx/headline_indicators.csv",
+        "profile": "tabular-data-resource",
+        "format": "csv",
+        "mediatype": "application/vnd.sdmx.data+csv;version=2.0.0",
+        "encoding": "utf-8",
+        "schema": {"fields": fields, "primaryKey": ["REF_AREA", "INDICATOR", "TIME_PERIOD"]},
+        "x-structure": "sdmx/structure.xml",
+    }
+
+
+# --- SDMX ----------------------------------------------------------------------------------------
+def _sdmx_number(value: float) -> str:
+    if float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
+
+
+def headline_observations(progress: pa.Table) -> list[dict[str, Any]]:
+    """(region, period, indicator, value, unit) of the headline indicators, from the programme progress mart."""
+    rows = progress.to_pylist()
+    observations = []
+    for row in rows:
+        value = row.get("actual")
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            continue
+        observations.append({
+            "REF_AREA": str(row["region_code"]),
+            "INDICATOR": str(row["indicator"]),
+            "TIME_PERIOD": str(row["period"])[:7],
+            "OBS_VALUE": float(value),
+            "UNIT_MEASURE": str(row.get("unit") or ""),
+        })
+    observations.sort(key=lambda o: (o["INDICATOR"], o["REF_AREA"] != NATION, o["REF_AREA"], o["TIME_PERIOD"]))
+    return observations
+
+
+def sdmx_csv(observations: list[dict[str, Any]]) -> bytes:
+    """SDMX-CSV 2.0: STRUCTURE, STRUCTURE_ID, ACTION, the dimensions, OBS_VALUE, the attribute.
+    Plain UTF-8 without BOM: SDMX readers expect the first header to be exactly ``STRUCTURE``."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(SDMX_COLUMNS)
+    for obs in observations:
+        writer.writerow(["dataflow", SDMX_STRUCTURE_ID, "I", "M", obs["REF_AREA"], obs["INDICATOR"],
+                         obs["TIME_PERIOD"], _sdmx_number(obs["OBS_VALUE"]), obs["UNIT_MEASURE"]])
+    return buffer.getvalue().encode("utf-8")
+
+
+def sdmx_structure(
+    areas: dict[str, dict[str, str]], indicators: dict[str, dict[str, str]], units: list[str], header_id: str,
+) -> bytes:
+    """The SDMX-ML 2.1 structure message (code lists, concepts, DSD, dataflow) the SDMX-CSV refers to,
+    written with sdmx1 so any SDMX tool can read the CSV against it."""
+    import sdmx
+    from sdmx.message import Header, StructureMessage
+    from sdmx.model import common
+    from sdmx.model import v21 as model
+
+    agency = common.Agency(id=SDMX_AGENCY, name={"en": "Qamtu connectivity statistics"})
+
+    def codelist(codelist_id: str, name: str, codes: dict[str, dict[str, str]]) -> model.Codelist:
+        result = model.Codelist(id=codelist_id, maintainer=agency, version=SDMX_VERSION, is_final=True,
+                                name={"en": name})
+        for code_id, names in codes.items():
+            result.append(model.Code(id=code_id, name={k: v for k, v in names.items() if v}))
+        return result
+
+    cl_area = codelist("CL_AREA", "Kazakhstan and its regions (KATO)", areas)
+    cl_indicator = codelist("CL_INDICATOR", "Headline indicators", indicators)
+    cl_freq = codelist("CL_FREQ", "Frequency", {"M": {"en": "Monthly", "ru": "Ежемесячно", "kk": "Ай сайын"}})
+    cl_unit = codelist("CL_UNIT", "Units", {unit: {"en": unit} for unit in units})
+    concepts = model.ConceptScheme(id="CS_QAMTU", maintainer=agency, version=SDMX_VERSION, is_final=True,
+                                   name={"en": "Qamtu concepts"})
+    concept_names = {"FREQ": "Frequency", "REF_AREA": "Reference area", "INDICATOR": "Indicator",
+                     "TIME_PERIOD": "Time period", "OBS_VALUE": "Observation value", "UNIT_MEASURE": "Unit"}
+    for concept_id, name in concept_names.items():
+        concepts.append(common.Concept(id=concept_id, name={"en": name}))
+    dsd = model.DataStructureDefinition(id="DSD_CONNECTIVITY", maintainer=agency, version=SDMX_VERSION,
+                                        is_final=True, name={"en": "Connectivity headline indicators"})
+    for order, (dimension_id, enumeration) in enumerate(
+        [("FREQ", cl_freq), ("REF_AREA", cl_area), ("INDICATOR", cl_indicator)]
+    ):
+        dsd.dimensions.append(common.Dimension(
+            id=dimension_id, order=order, concept_identity=concepts[dimension_id],
+            local_representation=common.Representation(enumerated=enumeration)))
+    dsd.dimensions.append(common.TimeDimension(id="TIME_PERIOD", order=3, concept_identity=concepts["TIME_PERIOD"]))
+    dsd.measures.append(model.PrimaryMeasure(id="OBS_VALUE", concept_identity=concepts["OBS_VALUE"]))
+    dsd.attributes.append(common.DataAttribute(
+        id="UNIT_MEASURE", concept_identity=concepts["UNIT_MEASURE"],
+        local_representation=common.Representation(enumerated=cl_unit),
+        related_to=model.PrimaryMeasureRelationship()))
+    dataflow = model.DataflowDefinition(id=SDMX_DATAFLOW, maintainer=agency, version=SDMX_VERSION, is_final=True,
+                                        structure=dsd, name={"en": "Connectivity of Kazakhstan: headline indicators"})
+    message = StructureMessage(header=Header(id=header_id, sender=agency))
+    for item in (cl_area, cl_indicator, cl_freq, cl_unit, concepts, dsd, dataflow):
+        message.add(item)
+    return sdmx.to_xml(message, pretty_print=True)
+
+
+# --- data dictionary -----------------------------------------------------------------------------
+def _type_name(arrow_type: pa.DataType) -> str:
+    return _field_type(arrow_type)["type"]
+
+
+def data_dictionary_csv(marts: list[MartTable]) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(["table", "column", "type", "description", "label_kk", "label_ru", "label_en"])
+    for mart in marts:
+        for column_field in mart.data.schema:
+            doc = mart.column_doc(column_field.name)
+            writer.writerow([mart.name, column_field.name, _type_name(column_field.type), doc.description,
+                             doc.labels.get("kk", ""), doc.labels.get("ru", ""), doc.labels.get("en", "")])
+    return BOM + buffer.getvalue().encode("utf-8")
+
+
+def _md_cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def data_dictionary_markdown(marts: list[MartTable], period: str, version: int) -> bytes:
+    lines = [f"# Data dictionary — release {period} v{version}", ""]
+    for mart in marts:
+        lines += [f"## `{mart.name}` ({mart.data.num_rows} rows)", ""]
+        if mart.doc.labels:
+            lines += [" / ".join(mart.doc.labels.get(lang, "") for lang in LANGUAGES if mart.doc.labels.get(lang)), ""]
+        if mart.doc.description:
+            lines += [mart.doc.description, ""]
+        header = ["column", "type", "description"] + [f"{UI['column'][lang]} ({lang})" for lang in LANGUAGES]
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        for column_field in mart.data.schema:
+            doc = mart.column_doc(column_field.name)
+            cells = [f"`{column_field.name}`", _type_name(column_field.type), doc.description] + [
+                doc.labels.get(lang, "") for lang in LANGUAGES]
+            lines.append("| " + " | ".join(_md_cell(c) for c in cells) + " |")
+        lines.append("")
+    return "\n".join(lines).encode("utf-8")
+
+
+def dumps_json(value: Any) -> bytes:
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8")
+

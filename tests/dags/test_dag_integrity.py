@@ -1,0 +1,117 @@
+"""Every DAG in dags/ imports cleanly, has no cycle, carries tags, an owner, retries, a timeout and
+the alerting callback on every task, and the whole folder parses fast (the real figure is in
+bench/bench_dag_parse.py)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from airflow_harness import DAGS_FOLDER
+
+EXPECTED_DAGS = {"ingest_submissions", "reference_data", "build_coverage_marts", "audit_and_publish",
+                 "monthly_close"}
+PARSE_BOUND_SECONDS = 2.0
+
+
+@pytest.fixture(scope="module")
+def parsed():
+    import airflow.sdk  # noqa: F401  (the processor has Airflow imported before it parses any file)
+    from airflow.dag_processing.dagbag import DagBag
+
+    started = time.perf_counter()
+    bag = DagBag(dag_folder=str(DAGS_FOLDER))
+    return bag, time.perf_counter() - started
+
+
+@pytest.fixture(scope="module")
+def bag(parsed):
+    return parsed[0]
+
+
+def test_no_import_errors(bag):
+    assert bag.import_errors == {}, "\n".join(f"{path}: {error}" for path, error in bag.import_errors.items())
+
+
+def test_the_pipeline_dags_are_all_there(bag):
+    assert EXPECTED_DAGS <= set(bag.dag_ids)
+
+
+def test_whole_dags_folder_parses_fast(parsed):
+    bag, seconds = parsed
+    assert bag.dag_ids and seconds < PARSE_BOUND_SECONDS, f"dags/ took {seconds:.2f} s to parse"
+
+
+def _dag_ids():
+    return sorted(EXPECTED_DAGS)
+
+
+@pytest.mark.parametrize("dag_id", _dag_ids())
+def test_no_cycles(bag, dag_id):
+    bag.dags[dag_id].check_cycle()  # raises AirflowDagCycleException on a cycle
+
+
+@pytest.mark.parametrize("dag_id", _dag_ids())
+def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
+    from qamtu.orchestration import OWNER, alert_on_failure, warn_on_failure
+    from qamtu.orchestration.dbt import is_test_task
+
+    dag = bag.dags[dag_id]
+    assert dag.tags and "qamtu" in dag.tags
+    assert dag.doc_md, f"{dag_id} has no doc_md"
+    assert dag.tasks
+    for task in dag.tasks:
+        where = f"{dag_id}.{task.task_id}"
+        assert task.owner == OWNER, where
+        # The gates (the audit, the dbt tests) have no retries: a failed check is data, not a glitch.
+        if task.task_id.endswith(".audit") or is_test_task(task.task_id):
+            assert task.retries == 0, where
+        else:
+            assert task.retries >= 2, where
+        assert task.execution_timeout is not None and task.execution_timeout.total_seconds() > 0, where
+        callbacks = task.on_failure_callback
+        callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
+        # The dbt test task only warns (the audit decides); every other task alerts as an error.
+        assert (warn_on_failure if is_test_task(task.task_id) else alert_on_failure) in callbacks, where
+
+
+def test_data_aware_schedules_chain_the_pipeline(bag):
+    from qamtu.orchestration import CANDIDATE_MARTS_ASSET, REFERENCE_ASSET, raw_asset_uris
+
+    def uris(condition) -> set[str]:
+        if hasattr(condition, "objects"):  # AssetAny / AssetAll
+            return set().union(*(uris(part) for part in condition.objects))
+        return {condition.uri}
+
+    build = bag.dags["build_coverage_marts"]
+    assert set(raw_asset_uris()) | {REFERENCE_ASSET} <= uris(build.timetable.asset_condition)
+    publish = bag.dags["audit_and_publish"]
+    assert uris(publish.timetable.asset_condition) == {CANDIDATE_MARTS_ASSET}
+    # ... and the producers say they produce them.
+    produced = {outlet.uri for task in build.tasks for outlet in task.outlets}
+    assert CANDIDATE_MARTS_ASSET in produced
+    ingest = bag.dags["ingest_submissions"]
+    ingest_outlets = {o.uri for t in ingest.tasks for o in t.outlets}
+    assert ingest_outlets & set(raw_asset_uris())
+
+
+def test_dbt_is_rendered_from_the_manifest_one_task_per_model_then_one_test_task(bag):
+    import json
+
+    from qamtu.orchestration.dbt import MANIFEST_PATH, is_test_task
+
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
+    build = bag.dags["build_coverage_marts"]
+    dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
+    tests = [t for t in dbt_tasks if is_test_task(t.task_id)]
+    rendered = {t.task_id.removeprefix("dbt.").removesuffix("_run") for t in dbt_tasks if t not in tests}
+    assert models and rendered == models
+    # One task runs every test, after every model; it is the one dbt task without retries.
+    (test_task,) = tests
+    assert {t.task_id for t in test_task.get_flat_relatives(upstream=True)} >= {t.task_id for t in dbt_tasks
+                                                                              if t is not test_task}
+    assert test_task.retries == 0
+    # The candidate is announced whatever the tests say (they warn; the audit decides), never before.
+    ready = build.get_task("candidate_ready")
+    assert ready.trigger_rule == "all_done" and test_task.task_id in ready.upstream_task_ids

@@ -1,0 +1,615 @@
+"""Publication: releases opened with the libraries a reader would use, checked against the marts."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from qamtu.settings import Settings
+
+PERIODS = ["2026-01", "2026-02", "2026-03"]
+PERIOD = PERIODS[-1]
+MISSION_INDICATORS = {
+    "villages_fibre_new", "villages_fibre_share", "population_access_share", "households_last_mile",
+    "people_last_mile", "road_km_covered", "city_5g_territory_share", "cities_5g_at_target",
+    "land_requests_decided_share", "fines_kzt",
+}
+RAW_COLUMN_NAMES = ("source_key", "source_line", "submission_id", "archive_key", "loaded_at")
+
+
+# --- the data behind the releases ----------------------------------------------------------------
+class FakeMarts:
+    """Marts with the documented shapes in a DuckDB file (until the real pipeline lands)."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.settings = Settings(home=home, warehouse="duckdb", storage="local")
+        home.mkdir(parents=True, exist_ok=True)
+
+    def connect(self):
+        return duckdb.connect(str(self.settings.duckdb_file))
+
+    def build(self, periods: list[str]) -> None:
+        from qamtu.reference import programme_targets, region_names
+
+        targets = programme_targets()
+        regions = list(region_names())
+        rows, submissions = [], []
+        for i, period in enumerate(periods):
+            for row in targets.itertuples():
+                areas = ["KZ"] if row.indicator in ("road_km_covered", "city_5g_territory_share",
+                                                    "cities_5g_at_target") else ["KZ", *regions]
+                for area in areas:
+                    actual = float((i + 1) * 10 + len(area) + (int(area) % 7 if area != "KZ" else 100))
+                    target = None if pd.isna(row.target) else float(row.target)
+                    rows.append({
+                        "period": period, "region_code": area, "indicator": row.indicator, "actual": actual,
+                        "target": target if area == "KZ" else None, "unit": row.unit,
+                        "pct_of_target": None if target is None else actual / target * 100,
+                        "monthly_pace": 10.0, "pace_needed": None if target is None else (target - actual) / 20,
+                        "forecast_period": "2027-09", "on_track": True,
+                        "deadline": None if pd.isna(row.deadline) else row.deadline.date(),
+                    })
+            for operator in ("kazakhtelecom", "kcell"):
+                submissions.append(self._submission("operator", operator, period, "settlement_fiber", 1))
+        with self.connect() as con:
+            con.execute("create schema if not exists marts; create schema if not exists raw")
+            con.register("progress", pa.Table.from_pylist(rows))
+            con.execute("create or replace table marts.fct_programme_progress as select * from progress")
+            con.execute("""create or replace table marts.fct_akimat_support as
+                select p.period, p.region_code, 10 + row_number() over () as land_requests,
+                       p.actual as land_requests_decided_share, 100 as poles_requested, 80 as poles_granted
+                from marts.fct_programme_progress p where indicator = 'land_requests_decided_share'""")
+            con.execute("""create or replace table marts.fct_quality_enforcement as
+                select p.period, p.region_code, o.operator, 5 as inspections, 2 as violations,
+                       p.actual * 1000 as fines_kzt
+                from marts.fct_programme_progress p, (values ('all'), ('kcell'), ('tele2')) o(operator)
+                where indicator = 'fines_kzt'""")
+            con.execute("""create or replace table marts.fct_settlement_connectivity as
+                select '101010100' as kato_code, period, true as has_fibre, 'x.csv' as source_key
+                from (select distinct period from marts.fct_programme_progress)""")
+            con.execute("create or replace table marts.dim_region as select distinct region_code from "
+                        "marts.fct_programme_progress")
+            con.register("incoming", pa.Table.from_pylist(submissions))
+            con.execute("create or replace table raw.submissions as select * replace "
+                        "(cast(superseded_by as text) as superseded_by) from incoming")
+
+    def _submission(self, kind, submitter, period, report_type, n):
+        return {"submission_id": f"{kind}-{submitter}-{period}-{report_type}-{n}", "kind": kind,
+                "submitter": submitter, "period": period, "report_type": report_type,
+                "source_key": f"{kind}/{submitter}/{period}/{report_type}.csv",
+                "archive_key": f"a/{n}", "sha256": hashlib.sha256(f"{submitter}{period}{n}".encode()).hexdigest(),
+                "size_bytes": 100, "received_at": pd.Timestamp(f"{period}-28T10:00:00Z") + pd.Timedelta(days=n),
+                "status": "accepted", "is_current": True, "superseded_by": None}
+
+    def resubmit(self, period: str, region_code: str, indicator: str, delta: float) -> dict:
+        """A resubmission by kcell that moves one figure (and its national total)."""
+        with self.connect() as con:
+            new = self._submission("operator", "kcell", period, "settlement_fiber", 2)
+            con.execute("update raw.submissions set is_current = false, superseded_by = ? where kind = 'operator' "
+                        "and submitter = 'kcell' and period = ? and report_type = 'settlement_fiber'",
+                        [new["submission_id"], period])
+            con.register("incoming", pa.Table.from_pylist([new]))
+            con.execute("insert into raw.submissions select * from incoming")
+            con.execute("update marts.fct_programme_progress set actual = actual + ? where period = ? and "
+                        "indicator = ? and region_code in (?, 'KZ')", [delta, period, indicator, region_code])
+        return new
+
+
+def prepare_marts(home: Path) -> FakeMarts:
+    data = FakeMarts(home)
+    data.build(PERIODS)
+    return data
+
+
+@pytest.fixture()
+def marts(tmp_path) -> FakeMarts:
+    return prepare_marts(tmp_path / "home")
+
+
+def publish(marts, period=PERIOD, **kwargs):
+    from qamtu.publish import publish_release
+
+    lines: list[str] = []
+    release = publish_release(period, settings=marts.settings, echo=lines.append, **kwargs)
+    return release, lines
+
+
+# --- helpers -------------------------------------------------------------------------------------
+def area_of(settings):
+    from qamtu.storage import open_area
+
+    return open_area("publication", settings)
+
+
+def snapshot(area) -> dict[str, str]:
+    return {key: hashlib.sha256(area.get_bytes(key)).hexdigest() for key in area.list("")}
+
+
+def mart_frame(settings, table: str, period: str = PERIOD) -> pd.DataFrame:
+    with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
+        columns = [r[0] for r in con.execute(
+            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
+            "order by ordinal_position", [table]).fetchall()]
+        where = "where period <= ?" if "period" in columns else ""
+        return con.execute(f"select * from marts.{table} {where}", [period] if where else []).df()
+
+
+def mart_names(settings) -> list[str]:
+    with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
+        return sorted(r[0] for r in con.execute(
+            "select table_name from information_schema.tables where table_schema = 'marts'").fetchall())
+
+
+def national_actuals(settings, period: str = PERIOD) -> dict[str, float]:
+    with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
+        return dict(con.execute("select indicator, actual from marts.fct_programme_progress where period = ? "
+                                "and region_code = 'KZ' and actual is not null", [period]).fetchall())
+
+
+def same_rows(left: pd.DataFrame, right: pd.DataFrame) -> None:
+    """Equal as tables whatever the row order: sort by every column, compare values as text."""
+    assert list(left.columns) == list(right.columns)
+
+    def canonical(frame: pd.DataFrame) -> list[tuple]:
+        rows = []
+        for record in frame.astype(object).where(frame.notna(), None).itertuples(index=False):
+            rows.append(tuple(_canon(v) for v in record))
+        return sorted(rows, key=lambda r: tuple("" if v is None else str(v) for v in r))
+
+    assert canonical(left) == canonical(right)
+
+
+def _canon(value):
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int | float):
+        return round(float(value), 9)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()[:10] if not hasattr(value, "hour") or value.hour == 0 else value.isoformat()
+    return str(value)
+
+
+# --- the tests -----------------------------------------------------------------------------------
+def test_release_layout_manifest_checksums_and_pointer(marts):
+    release, _ = publish(marts)
+    area = area_of(marts.settings)
+    prefix = f"releases/{PERIOD}/v1/"
+    assert release["version"] == 1 and release["created"] and release["path"] == prefix
+
+    manifest = json.loads(area.get_bytes(prefix + "manifest.json"))
+    assert manifest["period"] == PERIOD and manifest["version"] == 1
+    listed = {f["key"]: f for f in manifest["files"]}
+    stored = set(area.list(prefix))
+    assert stored == set(listed) | {prefix + "manifest.json"}
+    for key, entry in listed.items():
+        data = area.get_bytes(key)
+        assert hashlib.sha256(data).hexdigest() == entry["sha256"], key
+        assert len(data) == entry["bytes"]
+
+    sums = area.get_bytes(prefix + "SHA256SUMS").decode()
+    lines = dict(reversed(line.split("  ", 1)) for line in sums.splitlines())
+    assert set(lines) == {f["name"] for f in manifest["files"]} - {"SHA256SUMS"}
+    for name, digest in lines.items():
+        assert hashlib.sha256(area.get_bytes(prefix + name)).hexdigest() == digest
+
+    latest = json.loads(area.get_bytes("latest.json"))
+    assert latest["manifest"] == prefix + "manifest.json" and latest["version"] == 1
+    assert latest["manifest_sha256"] == hashlib.sha256(area.get_bytes(prefix + "manifest.json")).hexdigest()
+    period_pointer = json.loads(area.get_bytes(f"latest/{PERIOD}.json"))
+    assert period_pointer["manifest"] == latest["manifest"]
+
+    methodology = (Path(__file__).parents[2] / "docs" / "methodology.md").read_text(encoding="utf-8")
+    assert area.get_bytes(prefix + "methodology.md").decode("utf-8") == methodology
+
+
+def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(marts):
+    import openpyxl
+    from qamtu.publish.tables import load_docs
+
+    release, lines = publish(marts)
+    area = area_of(marts.settings)
+    prefix = release["path"]
+    docs = load_docs()
+    names = mart_names(marts.settings)
+    assert names, "no marts to publish"
+    xlsx_key = next(k for k in area.list(prefix) if k.endswith(".xlsx"))
+    workbook = openpyxl.load_workbook(io.BytesIO(area.get_bytes(xlsx_key)), read_only=True)
+    for name in names:
+        expected = mart_frame(marts.settings, name)
+        private = [c for c in expected.columns if c in RAW_COLUMN_NAMES]
+        expected = expected.drop(columns=private)
+
+        raw_csv = area.get_bytes(f"{prefix}csv/{name}.csv")
+        assert raw_csv.startswith(b"\xef\xbb\xbf"), f"{name}.csv has no UTF-8 BOM"
+        from_csv = pd.read_csv(io.BytesIO(raw_csv), encoding="utf-8-sig", dtype=str, keep_default_na=False)
+        assert list(from_csv.columns) == list(expected.columns)
+        assert len(from_csv) == len(expected)
+
+        from_parquet = pq.read_table(pa.BufferReader(area.get_bytes(f"{prefix}parquet/{name}.parquet"))).to_pandas()
+        same_rows(from_parquet, expected)
+
+        sheet = workbook[name[:31]]
+        rows = list(sheet.iter_rows(values_only=True))
+        labels_kk, labels_ru, labels_en, codes = rows[:4]
+        assert list(codes) == list(expected.columns)
+        for index, column in enumerate(expected.columns):
+            documented = docs.get(name).columns.get(column) if docs.get(name) else None
+            if documented and documented.labels:
+                assert (labels_kk[index], labels_ru[index], labels_en[index]) == (
+                    documented.labels["kk"], documented.labels["ru"], documented.labels["en"])
+        from_xlsx = pd.DataFrame(rows[4:], columns=list(codes))
+        assert len(from_xlsx) == len(expected)
+        numeric = [c for c in expected.columns if pd.api.types.is_numeric_dtype(expected[c])
+                   and not pd.api.types.is_bool_dtype(expected[c])]
+        for column in numeric:
+            assert sorted(round(float(v), 6) for v in from_xlsx[column].dropna()) == sorted(
+                round(float(v), 6) for v in expected[column].dropna()), (name, column)
+
+    # The CSV's numbers are the mart's numbers (the headline table, compared value by value).
+    progress = pd.read_csv(io.BytesIO(area.get_bytes(f"{prefix}csv/fct_programme_progress.csv")),
+                           encoding="utf-8-sig", dtype={"region_code": str})
+    same_rows(progress[["period", "region_code", "indicator", "actual"]],
+              mart_frame(marts.settings, "fct_programme_progress")[["period", "region_code", "indicator", "actual"]])
+
+
+def test_datapackage_is_valid_frictionless_and_describes_every_field(marts, tmp_path):
+    import frictionless
+
+    release, _ = publish(marts)
+    area = area_of(marts.settings)
+    folder = tmp_path / "download"
+    for key in area.list(release["path"]):
+        target = folder / key[len(release["path"]):]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(area.get_bytes(key))
+    report = frictionless.validate(str(folder / "datapackage.json"))
+    assert report.valid, report.flatten(["resourceName", "rowNumber", "fieldName", "type", "note"])[:10]
+
+    package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
+    resources = {r["name"]: r for r in package["resources"]}
+    for name in mart_names(marts.settings):
+        expected_columns = [c for c in mart_frame(marts.settings, name).columns if c not in RAW_COLUMN_NAMES]
+        assert [f["name"] for f in resources[name]["schema"]["fields"]] == expected_columns
+        rows = frictionless.Resource(str(folder / resources[name]["path"])).read_rows()
+        assert len(rows) == len(mart_frame(marts.settings, name))
+    assert "headline_indicators_sdmx" in resources
+
+
+def test_sdmx_csv_header_codes_and_values(marts, tmp_path):
+    import sdmx
+    from qamtu.reference import region_names
+
+    release, _ = publish(marts)
+    area = area_of(marts.settings)
+    prefix = release["path"]
+    text = area.get_bytes(prefix + "sdmx/headline_indicators.csv").decode("utf-8")
+    records = list(csv.DictReader(io.StringIO(text)))
+    assert text.splitlines()[0] == ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,"
+                                    "OBS_VALUE,UNIT_MEASURE")
+    assert {r["STRUCTURE"] for r in records} == {"dataflow"}
+    assert {r["STRUCTURE_ID"] for r in records} == {"QAMTU:DF_CONNECTIVITY(1.0)"}
+    assert {r["ACTION"] for r in records} == {"I"} and {r["FREQ"] for r in records} == {"M"}
+    assert {r["REF_AREA"] for r in records} <= {"KZ", *region_names()}
+    assert {r["INDICATOR"] for r in records} <= MISSION_INDICATORS
+    assert {r["TIME_PERIOD"] for r in records} == set(PERIODS)
+    for record in records:
+        assert re.fullmatch(r"\d{4}-\d{2}", record["TIME_PERIOD"])
+
+    structure_file = tmp_path / "structure.xml"
+    structure_file.write_bytes(area.get_bytes(prefix + "sdmx/structure.xml"))
+    structure = sdmx.read_sdmx(structure_file)
+    dataflow = structure.dataflow["DF_CONNECTIVITY"]
+    codes = {cl.id: {c.id for c in cl} for cl in structure.codelist.values()}
+    assert {r["REF_AREA"] for r in records} <= codes["CL_AREA"]
+    assert MISSION_INDICATORS == codes["CL_INDICATOR"]
+    data_file = tmp_path / "headline.csv"
+    data_file.write_text(text, encoding="utf-8")
+    message = sdmx.read_sdmx(data_file, structure=dataflow)
+    series = sdmx.to_pandas(message.data[0])
+    national = {key[2]: float(value) for key, value in series.items() if key[1] == "KZ" and key[3] == PERIOD}
+    assert national == pytest.approx(national_actuals(marts.settings))
+
+
+def test_data_dictionary_lists_every_published_column(marts):
+    release, _ = publish(marts)
+    area = area_of(marts.settings)
+    dictionary = pd.read_csv(io.BytesIO(area.get_bytes(release["path"] + "data_dictionary.csv")),
+                             encoding="utf-8-sig", dtype=str, keep_default_na=False)
+    for name in mart_names(marts.settings):
+        columns = [c for c in mart_frame(marts.settings, name).columns if c not in RAW_COLUMN_NAMES]
+        assert dictionary[dictionary["table"] == name]["column"].tolist() == columns
+
+
+def test_same_content_publishes_no_new_version(marts):
+    first, _ = publish(marts)
+    area = area_of(marts.settings)
+    before = snapshot(area)
+    second, lines = publish(marts)
+    assert second["version"] == 1 and not second["created"]
+    assert snapshot(area) == before
+    assert any("no new version" in line for line in lines)
+
+
+def test_revision_after_resubmission(marts):
+    publish(marts)
+    area = area_of(marts.settings)
+    v1 = {k: v for k, v in snapshot(area).items() if k.startswith(f"releases/{PERIOD}/v1/")}
+    before = national_actuals(marts.settings)
+    resubmission = marts.resubmit(PERIOD, "35", "villages_fibre_new", 7)
+    after = national_actuals(marts.settings)
+    changed = {k for k in after if after[k] != before[k]}
+    assert changed == {"villages_fibre_new"}
+
+    release, _ = publish(marts, notes="Kcell corrected its March fibre report")
+    assert release["version"] == 2 and release["created"]
+    # v1 untouched, byte for byte, and still readable.
+    assert {k: v for k, v in snapshot(area).items() if k.startswith(f"releases/{PERIOD}/v1/")} == v1
+    notes = json.loads(area.get_bytes(release["path"] + "revision_notes.json"))
+    assert notes["previous"]["version"] == 1
+    revised = {(r["period"], r["region_code"], r["indicator"]): (r["previous"], r["current"])
+               for r in notes["revised_figures"]}
+    assert set(revised) == {(PERIOD, "KZ", "villages_fibre_new"), (PERIOD, "35", "villages_fibre_new")}
+    assert revised[(PERIOD, "KZ", "villages_fibre_new")] == (before["villages_fibre_new"], after["villages_fibre_new"])
+    assert [(r["submitter"], r["period"], r["report_type"], r["sha256"]) for r in notes["resubmissions"]] == [
+        ("kcell", PERIOD, "settlement_fiber", resubmission["sha256"])]
+    assert notes["notes"] == "Kcell corrected its March fibre report"
+    latest = json.loads(area.get_bytes("latest.json"))
+    assert (latest["period"], latest["version"]) == (PERIOD, 2)
+    html = area.get_bytes(release["path"] + "report.html").decode()
+    assert 'data-indicator="villages_fibre_new" data-region="KZ"' in html
+
+
+@pytest.mark.parametrize("kill_at", ["file csv/fct_programme_progress.csv", "file report.html", "manifest"])
+def test_killed_publish_leaves_latest_on_the_previous_release(marts, kill_at):
+    publish(marts)
+    area = area_of(marts.settings)
+    latest_before = area.get_bytes("latest.json")
+    v1 = snapshot(area)
+    marts.resubmit(PERIOD, "35", "villages_fibre_new", 3)
+
+    class Killed(RuntimeError):
+        pass
+
+    def kill(step: str) -> None:
+        if step == kill_at:
+            raise Killed(step)
+
+    with pytest.raises(Killed):
+        publish(marts, on_step=kill)
+    assert area.get_bytes("latest.json") == latest_before
+    assert json.loads(area.get_bytes(f"latest/{PERIOD}.json"))["version"] == 1
+    after = snapshot(area)
+    assert {k: v for k, v in after.items() if k in v1} == v1
+    leftovers = set(after) - set(v1)
+    if kill_at == "manifest":
+        # The manifest was written: v2 is a complete release, just not pointed at yet.
+        assert f"releases/{PERIOD}/v2/manifest.json" in leftovers
+    else:
+        assert leftovers == set(), leftovers
+
+    release, _ = publish(marts)
+    assert release["version"] == 2
+    assert json.loads(area.get_bytes("latest.json"))["version"] == 2
+    assert_only_manifest_files(area)
+
+
+def assert_only_manifest_files(area) -> None:
+    listed = {"latest.json"} | {k for k in area.list("latest/")}
+    for key in area.list("releases/"):
+        if key.endswith("/manifest.json"):
+            listed.add(key)
+            listed |= {f["key"] for f in json.loads(area.get_bytes(key))["files"]}
+    assert set(area.list("")) == listed, set(area.list("")) - listed
+
+
+def test_next_period_and_back_revision_keep_latest_on_newest_period(marts):
+    publish(marts, period="2026-02")
+    area = area_of(marts.settings)
+    march, _ = publish(marts, period="2026-03")
+    notes = json.loads(area.get_bytes(march["path"] + "revision_notes.json"))
+    assert notes["previous"]["period"] == "2026-02" and notes["new_periods"] == ["2026-03"]
+    february = pq.read_table(pa.BufferReader(
+        area.get_bytes("releases/2026-02/v1/parquet/fct_programme_progress.parquet")))
+    assert set(february.column("period").to_pylist()) == {"2026-01", "2026-02"}
+
+    marts.resubmit("2026-02", "11", "households_last_mile", 50)
+    feb2, _ = publish(marts, period="2026-02")
+    assert feb2["version"] == 2
+    latest = json.loads(area.get_bytes("latest.json"))
+    assert (latest["period"], latest["version"]) == ("2026-03", 1)
+    assert latest["periods"]["2026-02"]["version"] == 2
+    assert_only_manifest_files(area)
+
+
+def test_published_files_hold_no_private_data(marts):
+    import openpyxl
+
+    publish(marts, period="2026-02")
+    marts.resubmit("2026-03", "35", "villages_fibre_new", 4)
+    publish(marts)
+    area = area_of(marts.settings)
+    assert_only_manifest_files(area)
+    with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con:
+        private_values = {str(v) for (v,) in con.execute("select source_key from raw.submissions").fetchall()}
+        private_values |= {str(v) for (v,) in con.execute("select submission_id from raw.submissions").fetchall()}
+    for key in area.list(""):
+        data = area.get_bytes(key)
+        texts = [data.decode("utf-8", errors="ignore")]
+        if key.endswith(".parquet"):
+            table = pq.read_table(pa.BufferReader(data))
+            texts = [" ".join(table.column_names), table.to_pandas().to_csv()]
+        elif key.endswith(".xlsx"):
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+            texts = [" ".join(str(c) for sheet in workbook for row in sheet.iter_rows(values_only=True)
+                              for c in row if c is not None)]
+        for text in texts:
+            for name in RAW_COLUMN_NAMES:
+                assert not re.search(rf"\b{name}\b", text), f"{key} mentions {name}"
+            for value in private_values:
+                assert value not in text, f"{key} holds {value}"
+
+
+def test_report_shows_the_headline_figures_of_the_marts(marts):
+    release, _ = publish(marts)
+    html = area_of(marts.settings).get_bytes(release["path"] + "report.html").decode("utf-8")
+    for external in ("<script src", "<link", "@import", "url(http", "<img"):
+        assert external not in html
+    with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con:
+        targeted = dict(con.execute("select indicator, actual from marts.fct_programme_progress where period = ? "
+                                    "and region_code = 'KZ' and target is not null", [PERIOD]).fetchall())
+    shown = dict(re.findall(r'data-indicator="(\w+)">\s*<h3>.*?data-value="([^"]+)"', html, flags=re.S))
+    assert set(shown) == set(targeted)
+    for indicator, value in targeted.items():
+        assert float(shown[indicator]) == pytest.approx(value)
+
+
+def test_cli_publish(marts, monkeypatch):
+    from qamtu.cli import app
+    from qamtu.settings import reload_settings
+    from typer.testing import CliRunner
+
+    monkeypatch.setenv("QAMTU_HOME", str(marts.home))
+    monkeypatch.setenv("QAMTU_WAREHOUSE", "duckdb")
+    monkeypatch.setenv("QAMTU_STORAGE", "local")
+    reload_settings()
+    try:
+        result = CliRunner().invoke(app, ["publish", "--period", PERIOD])
+    finally:
+        monkeypatch.undo()
+        reload_settings()
+    assert result.exit_code == 0, result.output
+    assert (marts.home / "publication" / "releases" / PERIOD / "v1" / "manifest.json").is_file()
+    assert f"releases/{PERIOD}/v1/" in result.output
+
+
+# --- S3 (moto's server on loopback) --------------------------------------------------------------
+@pytest.fixture()
+def s3_marts(marts, s3_endpoint, monkeypatch, request):  # s3_endpoint: moto's server (tests/conftest.py)
+    import boto3
+
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    bucket = "qamtu-pub-" + hashlib.sha1(request.node.name.encode()).hexdigest()[:10]
+    marts.settings = marts.settings.model_copy(update={
+        "storage": "s3", "s3_endpoint_url": s3_endpoint, "s3_access_key_id": "testing",
+        "s3_secret_access_key": "testing", "bucket_publication": bucket})
+    client = boto3.client("s3", endpoint_url=s3_endpoint, region_name="us-east-1",
+                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client.create_bucket(Bucket=bucket)
+    marts.s3 = client
+    marts.bucket = bucket
+    yield marts
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            client.delete_object(Bucket=bucket, Key=item["Key"])
+    client.delete_bucket(Bucket=bucket)
+
+
+def s3_objects(client, bucket) -> dict[str, bytes]:
+    objects = {}
+    for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket):
+        for item in page.get("Contents", []):
+            objects[item["Key"]] = client.get_object(Bucket=bucket, Key=item["Key"])["Body"].read()
+    return objects
+
+
+def test_publish_to_s3_revise_and_survive_a_kill(s3_marts):
+    client, bucket = s3_marts.s3, s3_marts.bucket
+    first, _ = publish(s3_marts)
+    assert first["location"].startswith(f"s3://{bucket}/") or first["path"] in first["location"]
+    objects = s3_objects(client, bucket)
+    latest = json.loads(objects["latest.json"])
+    manifest = json.loads(objects[latest["manifest"]])
+    assert hashlib.sha256(objects[latest["manifest"]]).hexdigest() == latest["manifest_sha256"]
+    for entry in manifest["files"]:
+        assert hashlib.sha256(objects[entry["key"]]).hexdigest() == entry["sha256"]
+    progress = pq.read_table(pa.BufferReader(objects[f"{first['path']}parquet/fct_programme_progress.parquet"]))
+    same_rows(progress.to_pandas(), mart_frame(s3_marts.settings, "fct_programme_progress"))
+    assert not (s3_marts.home / "publication").exists(), "S3 configured: nothing written to the local folder"
+
+    s3_marts.resubmit(PERIOD, "35", "villages_fibre_new", 2)
+
+    def kill(step: str) -> None:
+        if step == "file datapackage.json":
+            raise KeyboardInterrupt(step)
+
+    with pytest.raises(KeyboardInterrupt):
+        publish(s3_marts, on_step=kill)
+    assert s3_objects(client, bucket) == objects, "a killed publish left the bucket as it was"
+
+    second, _ = publish(s3_marts)
+    assert second["version"] == 2
+    after = s3_objects(client, bucket)
+    assert {k: v for k, v in after.items() if k in objects and k.startswith("releases/")} == {
+        k: v for k, v in objects.items() if k.startswith("releases/")}
+    assert json.loads(after["latest.json"])["version"] == 2
+    notes = json.loads(after[f"{second['path']}revision_notes.json"])
+    assert {(r["region_code"], r["indicator"]) for r in notes["revised_figures"]} == {
+        ("KZ", "villages_fibre_new"), ("35", "villages_fibre_new")}
+    assert_only_manifest_files(area_of(s3_marts.settings))
+
+
+def test_every_label_exists_in_the_three_languages_and_numbers_read_locally():
+    from qamtu.publish.i18n import check_complete
+    from qamtu.publish.report import format_number
+
+    assert check_complete() == []
+    assert format_number(1234567.25, "ru", decimals=1) == "1\u202f234\u202f567,2"
+    assert format_number(1234567.25, "en", decimals=1) == "1,234,567.2"
+    assert format_number(45.25, "kk", "percent") == "45,2\u00a0%"
+    assert format_number(45.25, "en", "percent") == "45.2%"
+    assert format_number(-3, "en") == "−3"
+    assert format_number(None, "ru") == "—"
+    assert format_number(2_500_000, "kk", "KZT") == "2\u202f500\u202f000\u00a0₸"
+
+
+@pytest.mark.postgres
+def test_publish_from_a_postgres_warehouse(marts, tmp_path):
+    """The same marts in PostgreSQL publish the same figures as from DuckDB."""
+    import uuid
+
+    import psycopg2
+    from qamtu.warehouse import connect
+
+    database = f"qamtu_test_publish_{uuid.uuid4().hex[:8]}"
+    pg_settings = marts.settings.model_copy(update={"warehouse": "postgres", "pg_database": database,
+                                                    "home": tmp_path / "pg-home"})
+    try:
+        with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con, connect(pg_settings) as pg:
+            for schema, table in con.execute("select table_schema, table_name from information_schema.tables "
+                                             "where table_schema in ('marts', 'raw')").fetchall():
+                pg.replace_arrow(schema, table, con.sql(f"select * from {schema}.{table}").to_arrow_table())
+        from_duckdb, _ = publish(marts)
+        pg_marts = FakeMarts.__new__(FakeMarts)
+        pg_marts.home, pg_marts.settings = pg_settings.home, pg_settings
+        from_postgres, _ = publish(pg_marts)
+        assert from_postgres["version"] == 1
+        duck_area, pg_area = area_of(marts.settings), area_of(pg_settings)
+        for name in mart_names(marts.settings):
+            key = f"releases/{PERIOD}/v1/parquet/{name}.parquet"
+            same_rows(pq.read_table(pa.BufferReader(pg_area.get_bytes(key))).to_pandas(),
+                      pq.read_table(pa.BufferReader(duck_area.get_bytes(key))).to_pandas())
+        assert (pg_area.get_bytes(f"releases/{PERIOD}/v1/sdmx/headline_indicators.csv")
+                == duck_area.get_bytes(f"releases/{PERIOD}/v1/sdmx/headline_indicators.csv"))
+        manifest = json.loads(pg_area.get_bytes(f"releases/{PERIOD}/v1/manifest.json"))
+        assert [i["sha256"] for i in manifest["inputs"]] == [
+            i["sha256"] for i in json.loads(duck_area.get_bytes(f"releases/{PERIOD}/v1/manifest.json"))["inputs"]]
+    finally:
+        admin = psycopg2.connect(host=pg_settings.pg_host, port=pg_settings.pg_port, user=pg_settings.pg_user,
+                                 dbname="postgres")
+        admin.autocommit = True
+        with admin.cursor() as cur:
+            cur.execute(f'drop database if exists "{database}" with (force)')
+        admin.close()
