@@ -43,7 +43,7 @@ lint: setup
 test: setup lint
 	bash scripts/install_system_tools.sh
 	bash scripts/ensure_services.sh
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --timeout=900 tests
+	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --timeout=900 --durations=25 tests
 
 bench: setup
 	$(VENV)/bin/python -m bench
