@@ -16,7 +16,9 @@
             flagged.*,
             sum(opens_island) over (
                 partition by {{ partition }}
-                order by {{ start_column }}, {{ end_column }}
+                -- ties (equal start and end, e.g. two operators reporting the same stretch) in any
+                -- order would let a non-opening row come first and number an island of its own
+                order by {{ start_column }}, {{ end_column }}, opens_island desc
                 rows between unbounded preceding and current row
             ) as island_number
         from (
