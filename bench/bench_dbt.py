@@ -116,6 +116,9 @@ def prepare_synthetic(home: Path, rows: int, period: str) -> float:
             "is_current, rows_read, rows_loaded, rows_quarantined, received_at) values "
             "(?, 'measurement', 'qos', ?, 'speed_tests', ?, 'accepted', true, ?, ?, 0, now())",
             [submission, period, f"measurement/qos/{period}/speed_tests.parquet", rows, rows])
+        # The number of settlements as a literal: with a scalar subquery in the join condition DuckDB
+        # plans a nested-loop join (10 M draws × every settlement), which ran for more than 10 minutes.
+        settlements = warehouse.scalar("select count(*) from reference.kato where level = 'settlement'")
         warehouse.execute(f"""
             insert into raw.speed_tests
             with codes as (
@@ -140,7 +143,7 @@ def prepare_synthetic(home: Path, rows: int, period: str) -> float:
                 'measurement/qos/{period}/speed_tests.parquet' as source_key, i + 2 as source_line,
                 now() as loaded_at
             from draws
-            join codes on codes.n = h1 % (select count(*) from codes)
+            join codes on codes.n = h1 % {settlements}
         """)
         loaded = warehouse.scalar("select count(*) from raw.speed_tests")
     assert loaded == rows, (loaded, rows)
