@@ -218,8 +218,20 @@ def normalize_header(cell: Any) -> str:
     return text.strip("\"'").rstrip("*:").strip()
 
 
+_header_maps: dict[int, tuple[Contract, dict[str, str]]] = {}
+
+
+def header_map(contract: Contract) -> dict[str, str]:
+    """``contract.header_map()``, built once per contract object: sniffing a file scores up to 11
+    rows for each of 4 delimiters, and building the map normalises every alias again."""
+    entry = _header_maps.get(id(contract))
+    if entry is None or entry[0] is not contract:
+        entry = _header_maps[id(contract)] = (contract, contract.header_map())
+    return entry[1]
+
+
 def header_score(cells: list[str | None], contract: Contract) -> int:
-    mapping = contract.header_map()
+    mapping = header_map(contract)
     return len({mapping[h] for c in cells if c and (h := normalize_header(c)) in mapping})
 
 
@@ -236,7 +248,7 @@ def find_header(rows: list[list[str | None]], contract: Contract) -> tuple[int, 
 def map_header(cells: list[str | None], contract: Contract, line: int | None) -> tuple[dict[int, str], list[Problem]]:
     """Column index → field name, plus warnings for unknown headers. A required field without a
     column, or a field with two columns, rejects the file."""
-    mapping = contract.header_map()
+    mapping = header_map(contract)
     columns: dict[int, str] = {}
     headers_of: dict[str, list[str]] = {}
     problems: list[Problem] = []
