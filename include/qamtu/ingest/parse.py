@@ -93,12 +93,18 @@ class TextTable:
 @dataclass
 class LargeSource:
     """How DuckDB reads a large file: ``relation`` is a FROM-able SQL text with ``_line`` and one
-    column per contract field present (``columns`` maps field → column name in ``relation``)."""
+    column per contract field present (``columns`` maps field → column name in ``relation``).
+
+    ``unnumbered`` (CSV only) is the same reader without ``_line``: numbering rows with
+    ``WITH ORDINALITY`` makes DuckDB read the file on one thread, this one it splits across threads.
+    Its rows come in file order; the row at 0-based position *k* is line ``first_line + k``."""
 
     relation: str
     columns: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
+    unnumbered: str | None = None
+    first_line: int | None = None
 
 
 def reject(rule: str, detail: str | None = None) -> FileRejected:
@@ -592,7 +598,8 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     relation = f"(select _ordinal + {header_line} as _line, * from {reader} with ordinality as src({alias}))"
     mapped = {name: f"c{index}" for index, name in columns.items()}
     return LargeSource(relation, mapped, problems, {"format": "csv", "encoding": encoding,
-                                                    "delimiter": delimiter, "header_line": header_line})
+                                                    "delimiter": delimiter, "header_line": header_line},
+                       unnumbered=f"(select * from {reader})", first_line=header_line + 1)
 
 
 def _large_parquet(path: Path, contract: Contract) -> LargeSource:

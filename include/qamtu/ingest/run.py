@@ -204,7 +204,9 @@ class Run:
             if sub.landing.ext in LARGE_FORMATS:
                 source = parse.prepare_large(scratch, sub.landing.ext, contract, self.bench.scratch)
                 relation, columns = source.relation, source.columns
+                in_order = (source.unnumbered, source.first_line) if source.unnumbered else None
             else:
+                in_order = None
                 source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
                 relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
                 self.bench.con.register("_qamtu_incoming", source.to_arrow())
@@ -217,7 +219,7 @@ class Run:
                     # Fully qualified: the stage view lives in the working database.
                     catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
                     rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
-                                                   f"{q(catalog)}.raw.{q(contract.report_type)}")
+                                                   f"{q(catalog)}.raw.{q(contract.report_type)}", in_order)
                 else:
                     rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns)
             finally:

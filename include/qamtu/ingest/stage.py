@@ -378,7 +378,7 @@ class Workbench:
             self.con.unregister("_qamtu_incoming")
 
     def stage_direct(self, contract: Contract, submission_id: str, relation: str, columns: dict[str, str],
-                     lineage: dict[str, Any], target: str) -> int:
+                     lineage: dict[str, Any], target: str, in_order: tuple[str, int] | None = None) -> int:
         """x-large reports on a DuckDB warehouse: type the rows straight into the raw table ``target``
         (one pass over the file, no second copy of 10 M rows). They carry their submission id, which
         ``raw.submissions`` does not know yet, so no reader counts them (readers join on
@@ -386,7 +386,13 @@ class Workbench:
         Rows of an earlier, interrupted run of the same submission are removed first.
 
         The text of cells that did not type is fetched by a second read of the file restricted to
-        the rows with an empty typed cell (none in a clean file)."""
+        the rows with an empty typed cell (none in a clean file).
+
+        ``in_order`` (the relation's rows in file order without ``_line``, and the line of the first
+        one): the rows are typed on every thread into a compressed table in ``work`` (DuckDB keeps
+        the insertion order, so a row's ``rowid`` is its position), then copied into ``target``
+        with their line numbers. Two passes on all threads beat one on a single thread (numbering
+        with ``WITH ORDINALITY`` reads on one): 10.6 s instead of 17.2 s at 10 M rows (csv.gz)."""
         self._use(contract, "direct")
         rt = contract.report_type
         stage, retext = self.stage(contract), f"{WORK}.{q('retext_' + rt)}"
@@ -400,12 +406,25 @@ class Workbench:
         inner, outer = self._typed_select(contract, relation, columns, with_raw=False)
         fields = ", ".join(q(f.name) for f in contract.fields)
         lineage_columns = "submission_id, kind, submitter, period, source_key, source_line, loaded_at"
-        self.con.execute(
-            f"insert into {target} ({fields}, {lineage_columns}) "
-            f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, _line, cast(? as timestamptz) "
-            f"from (select {', '.join(inner)} from {relation})",
-            [submission_id, lineage["kind"], lineage["submitter"], lineage["period"], lineage["source_key"],
-             lineage["loaded_at"]])
+        lineage_params = [submission_id, lineage["kind"], lineage["submitter"], lineage["period"],
+                          lineage["source_key"], lineage["loaded_at"]]
+        ordered = self.con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
+        if in_order is not None and ordered:
+            unnumbered, first_line = in_order
+            typed = f"{WORK}.{q('typed_' + rt)}"
+            self.con.execute(f"create or replace table {typed} as select {', '.join(inner[1:])} from {unnumbered}")
+            try:
+                self.con.execute(
+                    f"insert into {target} ({fields}, {lineage_columns}) "
+                    f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, rowid + {int(first_line)}, "
+                    f"cast(? as timestamptz) from {typed}", lineage_params)
+            finally:
+                self.con.execute(f"drop table if exists {typed}")
+        else:
+            self.con.execute(
+                f"insert into {target} ({fields}, {lineage_columns}) "
+                f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, _line, cast(? as timestamptz) "
+                f"from (select {', '.join(inner)} from {relation})", lineage_params)
         rows = self.con.execute(f"select count(*) from {target} where submission_id = ?",
                                 [submission_id]).fetchall()[0][0]
         if nullable:
