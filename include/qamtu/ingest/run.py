@@ -221,7 +221,7 @@ class Run:
                     rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
                                                    f"{q(catalog)}.raw.{q(contract.report_type)}", in_order)
                 else:
-                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns)
+                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, in_order)
             finally:
                 if relation == "_qamtu_incoming":
                     self.bench.con.unregister("_qamtu_incoming")

@@ -338,10 +338,12 @@ class Workbench:
                 outer.append(f"case when {value} is null then {text_sql(cell, source_type)} end")
         return inner, outer
 
-    def stage_rows(self, contract: Contract, submission_id: str | None, relation: str, columns: dict[str, str]) -> int:
+    def stage_rows(self, contract: Contract, submission_id: str | None, relation: str, columns: dict[str, str],
+                   in_order: tuple[str, int] | None = None) -> int:
         """Type the rows of ``relation`` (``_line`` + the source columns named in ``columns``) into
         the stage table; returns the rows staged. ``submission_id`` None: the relation has a
-        ``_submission_id`` column (many small files staged in one statement)."""
+        ``_submission_id`` column (many small files staged in one statement). ``in_order``: as in
+        :meth:`stage_direct` (typed on every thread, numbered by position)."""
         self._use(contract, "table")
         stage = self.stage(contract)
         if contract.report_type not in self._created:
@@ -358,9 +360,25 @@ class Workbench:
         else:
             sid = _literal(submission_id)
         before = self.con.execute(f"select count(*) from {stage}").fetchall()[0][0]
-        self.con.execute(f"insert into {stage} select {sid}, {', '.join(outer)} "
-                         f"from (select {', '.join(inner)} from {relation})")
+        if in_order is not None and submission_id is not None and self._keeps_order():
+            unnumbered, first_line = in_order
+            typed = f"{WORK}.{q('typed_' + contract.report_type)}"
+            named = ", ".join(f"{expression} as o{number}" for number, expression in enumerate(outer[1:]))
+            self.con.execute(f"create or replace table {typed} as select {named} "
+                             f"from (select {', '.join(inner[1:])} from {unnumbered})")
+            try:
+                self.con.execute(f"insert into {stage} select {sid}, rowid + {int(first_line)}, * from {typed}")
+            finally:
+                self.con.execute(f"drop table if exists {typed}")
+        else:
+            self.con.execute(f"insert into {stage} select {sid}, {', '.join(outer)} "
+                             f"from (select {', '.join(inner)} from {relation})")
         return self.con.execute(f"select count(*) from {stage}").fetchall()[0][0] - before
+
+    def _keeps_order(self) -> bool:
+        """Whether DuckDB keeps the order rows are inserted in (its default): ``rowid`` is then the
+        position of a row in the file it was read from."""
+        return bool(self.con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0])
 
     def stage_tables(self, contract: Contract, tables: dict[str, Any]) -> int:
         """Stage several parsed files (submission id → Arrow table of text columns and ``_line``) in
@@ -408,8 +426,7 @@ class Workbench:
         lineage_columns = "submission_id, kind, submitter, period, source_key, source_line, loaded_at"
         lineage_params = [submission_id, lineage["kind"], lineage["submitter"], lineage["period"],
                           lineage["source_key"], lineage["loaded_at"]]
-        ordered = self.con.execute("select current_setting('preserve_insertion_order')").fetchall()[0][0]
-        if in_order is not None and ordered:
+        if in_order is not None and self._keeps_order():
             unnumbered, first_line = in_order
             typed = f"{WORK}.{q('typed_' + rt)}"
             self.con.execute(f"create or replace table {typed} as select {', '.join(inner[1:])} from {unnumbered}")
