@@ -202,3 +202,27 @@ def test_large_reports_are_sniffed_not_read(tmp_path):
     transcoded = prepare_large(cp1251, "csv", load_contract("speed_tests"), tmp_path)
     assert transcoded.details["encoding"] == "cp1251"
     assert (tmp_path / "transcoded.csv").read_text(encoding="utf-8").count("Кселл") == 2
+
+
+def test_large_csv_read_in_order_is_numbered_like_the_numbering_reader(tmp_path):
+    """The x-large route types rows on every thread and numbers them by position (``unnumbered``,
+    ``first_line``); the numbers must be those of the single-threaded ``WITH ORDINALITY`` reader,
+    also with a title row and a quoted cell spanning lines, in a file DuckDB splits across threads."""
+    import duckdb
+
+    rows = ["Замеры скорости, март 2026", "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+            "download_mbps,upload_mbps,latency_ms"]
+    for number in range(300_000):
+        operator = '"kcell\nactiv"' if number == 150_000 else "kcell"
+        rows.append(f"T{number:07d},2026-03-02T08:00:00Z,43.55,76.95,751110000,{operator},4G,25.5,5.1,30")
+    path = tmp_path / "speed_tests.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
+    assert large.first_line == 3 and large.unnumbered and "ordinality" not in large.unnumbered
+    con = duckdb.connect(config={"threads": 4})
+    test_id = large.columns["test_id"]
+    con.execute(f"create table in_order as select {test_id} as test_id from {large.unnumbered}")
+    positions = con.execute(f"select test_id, rowid + {large.first_line} from in_order").fetchall()
+    numbered = con.execute(f"select {test_id}, _line from {large.relation}").fetchall()
+    assert len(positions) == 300_000 and sorted(positions) == sorted(numbered)
+    assert dict(positions)["T0150001"] == 150_004  # after the two-line record: records are numbered, not lines
