@@ -253,7 +253,8 @@ def bare_child(args: argparse.Namespace) -> None:
     steps: dict[str, dict[str, float]] = {}
     figures: dict[str, Any] = {}
     con = duckdb.connect(str(out / "bare.duckdb"),
-                         config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit})
+                         config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit,
+                                 "preserve_insertion_order": False})  # as dbt's profile
 
     with PeakMemory() as memory:
         started = time.perf_counter()
