@@ -172,21 +172,35 @@ def main() -> None:
         env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
         load_before = os.getloadavg()[0]
 
-        bare, bare_mib = run_child(BARE_CHILD.format(
-            path=str(settings.duckdb_file), threads=settings.duckdb_threads, memory=settings.duckdb_memory_limit,
-            sql=BARE_SQL, period=args.period), env)
-        dbt, dbt_mib = run_child(DBT_CHILD.format(include=str(REPO / "include"), period=args.period,
-                                                  home=str(home)), env)
-        if not dbt["success"]:
-            raise SystemExit(f"dbt build failed: {dbt['errors']}")
+        # Each side may fail (e.g. out of DuckDB's memory limit): say so and still measure the other.
+        outcomes = {}
+        for side, code in (("bare", BARE_CHILD.format(
+                                path=str(settings.duckdb_file), threads=settings.duckdb_threads,
+                                memory=settings.duckdb_memory_limit, sql=BARE_SQL, period=args.period)),
+                           ("dbt", DBT_CHILD.format(include=str(REPO / "include"), period=args.period,
+                                                    home=str(home)))):
+            try:
+                outcomes[side] = run_child(code, env)
+            except RuntimeError as error:
+                last = [line for line in str(error).splitlines() if line.strip()]
+                print(f"{side} FAILED: {' / '.join(last[-6:-3] if len(last) > 6 else last[-2:])}", flush=True)
+                outcomes[side] = (None, 0.0)
+        (bare, bare_mib), (dbt, dbt_mib) = outcomes["bare"], outcomes["dbt"]
+        if dbt is not None and not dbt["success"]:
+            print(f"dbt build did not succeed: {dbt['errors']}")
 
-        ratio = dbt["seconds"] / bare["seconds"]
         print(f"machine: {os.cpu_count()} cores, load average {load_before:.1f} at start; DuckDB threads "
               f"{settings.duckdb_threads}, memory_limit {settings.duckdb_memory_limit}")
         print(f"{'':<44}{'wall s':>10}{'peak MiB':>10}")
-        print(f"{'bare DuckDB statement (summary only)':<44}{bare['seconds']:>10.1f}{bare_mib:>10.0f}")
-        print(f"{'dbt build (all models, tests, unit tests)':<44}{dbt['seconds']:>10.1f}{dbt_mib:>10.0f}")
-        print(f"{'  of which fct_speed_tests_summary':<44}{dbt['summary_model_seconds'] or 0:>10.1f}")
+        for label, result, mib in (("bare DuckDB statement (summary only)", bare, bare_mib),
+                                   ("dbt build (all models, tests, unit tests)", dbt, dbt_mib)):
+            seconds = "FAILED" if result is None else f"{result['seconds']:.1f}"
+            print(f"{label:<44}{seconds:>10}{mib:>10.0f}")
+        if dbt is not None:
+            print(f"{'  of which fct_speed_tests_summary':<44}{dbt['summary_model_seconds'] or 0:>10.1f}")
+        if bare is None or dbt is None or not dbt["success"]:
+            raise SystemExit("no ratio: a side failed (see above)")
+        ratio = dbt["seconds"] / bare["seconds"]
         print(f"dbt ÷ bare: {ratio:.2f}× wall, {dbt_mib / bare_mib:.2f}× memory "
               f"({'within' if ratio <= 2 else 'OVER'} the 2× target); {bare['rows']:,} summary rows; "
               f"dbt: {dbt['models']} models, tests {dbt['tests']}")
