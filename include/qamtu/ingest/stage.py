@@ -398,7 +398,7 @@ class Workbench:
     def stage_direct(self, contract: Contract, submission_id: str, relation: str, columns: dict[str, str],
                      lineage: dict[str, Any], target: str, in_order: tuple[str, int] | None = None) -> int:
         """x-large reports on a DuckDB warehouse: type the rows straight into the raw table ``target``
-        (one pass over the file, no second copy of 10 M rows). They carry their submission id, which
+        (one read of the file, no stage table of 10 M rows besides raw). They carry their submission id, which
         ``raw.submissions`` does not know yet, so no reader counts them (readers join on
         ``is_current``); finishing the submission deletes the rows held back, in its transaction.
         Rows of an earlier, interrupted run of the same submission are removed first.
