@@ -24,7 +24,7 @@ $(UV):
 
 # Locked environment: uv.lock is the single source of versions.
 $(VENV)/.synced: pyproject.toml uv.lock | $(UV)
-	$(UV) sync --frozen --extra dev --python 3.11
+	$(UV) sync --frozen --extra dev --python 3.11 --compile-bytecode
 	touch $@
 
 setup: $(VENV)/.synced

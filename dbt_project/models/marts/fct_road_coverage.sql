@@ -23,9 +23,11 @@ final as (
         ---------- coverage
         cast(covered_km as double precision) as covered_km,
         cast(covered_share as double precision) as covered_share,
-        cast(length_km - covered_km as double precision) as uncovered_km,
+        -- Differences of sums of doubles: rounded to the micrometre so that exact equality does not
+        -- come out as -2.8e-14 and fail the non-negative tests.
+        cast(cast(length_km - covered_km as numeric(18, 6)) as double precision) as uncovered_km,
         cast(km_reported as double precision) as km_reported,
-        cast(km_reported - covered_km as double precision) as km_overlapping,
+        cast(cast(km_reported - covered_km as numeric(18, 6)) as double precision) as km_overlapping,
         cast(stretches_reported as bigint) as stretches_reported,
         cast(operators_reporting as bigint) as operators_reporting
 
