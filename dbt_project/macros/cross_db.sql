@@ -29,6 +29,23 @@
 {%- endmacro %}
 
 
+{#- Several continuous percentiles (0–1) of one numeric expression in one aggregate, as a list/array
+    (index it from 1: `[1]` is the first fraction). One sorted copy of the values serves every fraction,
+    where one `percentile` call per fraction keeps a copy each: half the memory for two fractions over
+    millions of rows. The figures are those of `percentile` / `median` (same interpolation). -#}
+{% macro percentiles(expression, fractions) -%}
+    {{ return(adapter.dispatch('percentiles', 'qamtu')(expression, fractions)) }}
+{%- endmacro %}
+
+{% macro duckdb__percentiles(expression, fractions) -%}
+    quantile_cont({{ expression }}, [{{ fractions | join(', ') }}])
+{%- endmacro %}
+
+{% macro default__percentiles(expression, fractions) -%}
+    percentile_cont(array[{{ fractions | join(', ') }}]) within group (order by {{ expression }})
+{%- endmacro %}
+
+
 {#- Whole days from one date to a later one. -#}
 {% macro days_between(start_date, end_date) -%}
     {{ return(adapter.dispatch('days_between', 'qamtu')(start_date, end_date)) }}
