@@ -110,12 +110,16 @@ def build_coverage_marts():
             dbt_task.on_failure_callback = [warn_on_failure]  # it warns; the audit decides
 
     @task(outlets=[candidate_marts], trigger_rule="all_done")
-    def candidate_ready(plan: dict, ti=None, outlet_events=None) -> list[str]:
+    def candidate_ready(plan: dict | None, ti=None, outlet_events=None) -> list[str]:
         """Log the Cosmos build for the audit (as `qamtu build` logs its own), then tell
         audit_and_publish which months the candidate marts were rebuilt for. A model that did not
         build fails this task; failed dbt tests only warn (the audit reports them)."""
         from qamtu.pipeline import record_task_group_build
 
+        if plan is None:  # the plan skipped (no period has data yet): nothing was built, nothing to announce
+            from airflow.sdk.exceptions import AirflowSkipException
+
+            raise AirflowSkipException("the plan was skipped: no candidate marts to announce")
         states = ti.get_task_states(dag_id=ti.dag_id, task_group_id="dbt", run_ids=[ti.run_id])[ti.run_id]
         record_task_group_build(plan["periods"], plan["dbt_vars"]["period"] or None, states)
         outlet_events[candidate_marts].extra = {"periods": plan["periods"]}

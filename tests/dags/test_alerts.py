@@ -120,3 +120,15 @@ def test_alert_severity_is_checked(tmp_path):
 
     with pytest.raises(ValueError, match="severity"):
         raise_alert("x", severity="panic", settings=Settings(home=tmp_path))
+
+
+def test_build_with_no_data_yet_is_skipped_not_failed(tmp_path):
+    """The reference Asset can trigger build_coverage_marts before any submission is loaded: the plan
+    skips, and so does everything after it; the run succeeds and writes no alert (it once failed
+    `candidate_ready` on the skipped plan's missing result, three tries and an alert)."""
+    from airflow_harness import DAGS_FOLDER
+
+    source = (DAGS_FOLDER / "build_coverage_marts.py").read_text(encoding="utf-8")
+    done = run_in_fresh_airflow(tmp_path, {"build_coverage_marts.py": source}, "build_coverage_marts")
+    assert "RUN_STATE=success" in done.stdout, done.stdout[-3000:] + done.stderr[-3000:]
+    assert alerts_in(tmp_path / "qamtu") == []
