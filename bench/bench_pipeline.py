@@ -181,11 +181,14 @@ NUMBER = "try_cast(regexp_replace(replace({0}, ',', '.'), '[^0-9.\\-]', '', 'g')
 
 BARE_SPEED_SUMMARY = """
 create or replace table bare_speed_summary as
+-- One quantile state for median and p10 of download, as the dbt model does (a fair floor).
+select * exclude (download_quantiles) from (
 select period, region_code, kato_code, operator, technology,
        grouping(kato_code) as kato_rolled_up, grouping(region_code) as region_rolled_up,
        grouping(operator) as operator_rolled_up, grouping(technology) as technology_rolled_up,
-       count(*) as tests, median(download_mbps) as median_download_mbps,
-       quantile_cont(download_mbps, 0.1) as p10_download_mbps, median(upload_mbps) as median_upload_mbps,
+       count(*) as tests, quantile_cont(download_mbps, [0.1, 0.5]) as download_quantiles,
+       download_quantiles[2] as median_download_mbps,
+       download_quantiles[1] as p10_download_mbps, median(upload_mbps) as median_upload_mbps,
        median(latency_ms) as median_latency_ms
 from (select period, cast(kato_code as varchar) as kato_code, substr(cast(kato_code as varchar), 1, 2) as region_code,
              operator, technology, download_mbps, upload_mbps, latency_ms from speed_tests)
@@ -196,7 +199,7 @@ group by grouping sets (
     (period, region_code),
     (period, operator, technology),
     (period)
-)
+))
 """
 
 BARE_REGION_COVERAGE = """
