@@ -31,11 +31,10 @@ import argparse
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
+from peak_memory import PeakMemory  # bench/ is on sys.path: the benchmarks run as scripts
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "include"))
@@ -43,30 +42,6 @@ sys.path.insert(0, str(ROOT / "include"))
 PERIODS = ["2026-01", "2026-02"]
 AUDITED = PERIODS[-1]
 TARGET_RATIO = 2.0
-
-
-class PeakMemory:
-    """Largest RSS seen while the block runs (a sampling thread)."""
-
-    def __init__(self, interval: float = 0.02):
-        self.interval, self.peak = interval, 0
-        self._stop = threading.Event()
-        self._process = psutil.Process()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._process.memory_info().rss)
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakMemory:
-        self.peak = self._process.memory_info().rss
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def quiet(*_args, **_kwargs) -> None:

@@ -46,39 +46,13 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
-import psutil
+from peak_memory import PeakMemory  # bench/ is on sys.path: the benchmarks run as scripts
 
 TARGET_RATIO = 1.5
 TARGET_PEAK_GIB = 4.0
-
-
-class PeakMemory:
-    """Largest RSS seen while the block runs (a sampling thread)."""
-
-    def __init__(self, interval: float = 0.02):
-        self.interval = interval
-        self.peak = 0
-        self._stop = threading.Event()
-        self._process = psutil.Process()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._process.memory_info().rss)
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakMemory:
-        self.peak = self._process.memory_info().rss
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
 
 
 def generate(rows: int, period: str, folder: Path) -> Path:

@@ -35,43 +35,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
 import psutil
+from peak_memory import PeakMemory  # bench/ is on sys.path: the benchmarks run as scripts
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "include"))
 
 GLOBAL_STAGES = ("generate", "reference", "ingest")
 PERIOD_STAGES = ("build", "audit", "promote", "publish")
-
-
-class PeakMemory:
-    """Largest RSS seen while the block runs (a sampling thread)."""
-
-    def __init__(self, interval: float = 0.05):
-        self.interval, self.peak = interval, 0
-        self._stop = threading.Event()
-        self._process = psutil.Process()
-
-    def _sample(self) -> None:
-        while not self._stop.is_set():
-            self.peak = max(self.peak, self._process.memory_info().rss)
-            time.sleep(self.interval)
-
-    def __enter__(self) -> PeakMemory:
-        self.peak = self._process.memory_info().rss
-        self._thread = threading.Thread(target=self._sample, daemon=True)
-        self._thread.start()
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.peak = max(self.peak, self._process.memory_info().rss)
 
 
 def quiet(*_args, **_kwargs) -> None:
