@@ -6,6 +6,10 @@ PY := $(VENV)/bin/python
 PERIODS ?= 2026-01..2026-03
 SCALE ?= 0.05
 SEED ?= 7
+# `make test`: pytest-xdist workers, a test file per worker at a time (module fixtures run once); then the
+# Airflow cluster test alone (its five processes need the cores).
+TEST_WORKERS ?= 2
+PYTEST = $(VENV)/bin/python -m pytest -q -p no:cacheprovider --timeout=900 --durations=15
 export DO_NOT_TRACK := 1
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
@@ -43,7 +47,10 @@ lint: setup
 test: setup lint
 	bash scripts/install_system_tools.sh
 	bash scripts/ensure_services.sh
-	$(VENV)/bin/python -m pytest -q -p no:cacheprovider --timeout=900 --durations=25 tests
+	status=0; \
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not cluster" tests || status=1; \
+	$(PYTEST) -m cluster tests || status=1; \
+	exit $$status
 
 bench: setup
 	$(VENV)/bin/python -m bench

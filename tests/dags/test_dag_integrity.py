@@ -11,7 +11,8 @@ from airflow_harness import DAGS_FOLDER
 
 EXPECTED_DAGS = {"ingest_submissions", "reference_data", "build_coverage_marts", "audit_and_publish",
                  "monthly_close"}
-PARSE_BOUND_SECONDS = 2.0
+# Generous: the tests run two at a time on two cores. The 2 s target is judged by bench/bench_dag_parse.py.
+PARSE_BOUND_SECONDS = 8.0
 
 
 @pytest.fixture(scope="module")

@@ -289,7 +289,8 @@ class AirflowCluster:
 # --- tests ----------------------------------------------------------------------------------------------
 import pytest  # noqa: E402
 
-pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+# Alone, after the rest (see the Makefile): beside another test its five processes take three times longer.
+pytestmark = [pytest.mark.postgres, pytest.mark.slow, pytest.mark.cluster]
 
 TRIVIAL_DAG = '''
 import datetime as dt
