@@ -127,6 +127,10 @@ class _Progress:
         self.models: dict[str, dict[str, Any]] = {}
         self.tests: dict[str, int] = {}
         self.failures: list[str] = []
+        # The one policy for dbt data tests (CLI and Airflow alike): an error-severity test that fails
+        # ("fail"/"error") blocks the candidate; a warn-severity one ("warn") is reported by the audit.
+        self.test_errors: list[str] = []
+        self.test_warnings: list[str] = []
         self.errors: list[str] = []
 
     def __call__(self, event) -> None:
@@ -150,6 +154,7 @@ class _Progress:
                     if status != "error":
                         line += f" ({event.data.num_failures} rows)"
                     self.failures.append(line)
+                    (self.test_warnings if status == "warn" else self.test_errors).append(line)
                     self.echo(f"dbt test {line}")
             elif name in ("RunResultError", "RunResultErrorNoMessage"):
                 message = getattr(event.data, "msg", "") or str(getattr(event.data, "status", ""))
@@ -188,6 +193,23 @@ def build_marts(
     marts_schema: str = DEFAULT_MARTS_SCHEMA,
     full_refresh: bool = False,
 ) -> dict[str, Any]:
+    """``dbt build`` in one in-process invocation, holding the warehouse lock throughout (dbt-duckdb
+    opens the file itself): see :func:`_build_marts`."""
+    from qamtu.warehouse.lock import warehouse_lock
+
+    settings = settings or get_settings()
+    with warehouse_lock(settings):
+        return _build_marts(period, settings, echo, select, marts_schema, full_refresh)
+
+
+def _build_marts(
+    period: str | None,
+    settings: Settings,
+    echo: Echo,
+    select: str | None,
+    marts_schema: str,
+    full_refresh: bool,
+) -> dict[str, Any]:
     """``dbt build`` (models, their tests and unit tests) in one in-process invocation.
 
     ``period`` (YYYY-MM) limits the incremental speed-test facts to that month (the other marts are
@@ -205,8 +227,12 @@ def build_marts(
         parse_period(period)
     started = time.perf_counter()
 
+    from qamtu.reference import ensure_loaded
+
     with connect(settings) as warehouse:
         created = ensure_sources(warehouse)
+        if ensure_loaded(warehouse) is not None:
+            echo("dbt: loaded the reference data (KATO, roads, programme targets) into schema reference")
     if created:
         echo(f"dbt: created empty source table(s) nobody has submitted yet: {', '.join(created)}")
 
@@ -248,6 +274,8 @@ def build_marts(
         "models": models,
         "tests": dict(progress.tests),
         "failures": progress.failures,
+        "test_errors": progress.test_errors,
+        "test_warnings": progress.test_warnings,
         "errors": progress.errors,
         "seconds": seconds,
         "schema": marts_schema,
