@@ -99,6 +99,44 @@ def raw_table_columns(report_type: str) -> list[tuple[str, str]]:
     return [(f.name, CONTRACT_SQL_TYPES[f.type]) for f in contract.fields] + list(LINEAGE_COLUMNS)
 
 
+REPORT_POLICY_COLUMNS = (("kind", "TEXT"), ("submitter", "TEXT"), ("report_type", "TEXT"), ("indicator", "TEXT"),
+                         ("when_missing", "TEXT"))
+
+
+def report_policy_rows() -> list[tuple[str, str, str, str | None, str | None]]:
+    """Every report the contracts expect each month × the headline indicator it feeds and what its
+    absence does to it (``x-completeness``); a report feeding no indicator has one row with nulls."""
+    from qamtu.contracts import load_contract, report_types_of, submitter_ids
+
+    rows = []
+    for kind in ("operator", "akimat", "measurement"):
+        for report_type in report_types_of(kind):
+            feeds = sorted(load_contract(report_type).completeness.items()) or [(None, None)]
+            rows.extend((kind, submitter, report_type, indicator, policy)
+                        for submitter in submitter_ids(kind) for indicator, policy in feeds)
+    return rows
+
+
+def write_report_policy(warehouse) -> int:
+    """``raw.report_policy`` from the contracts, rewritten at every build (dbt reads it in
+    ``int_figure_status``; delete + insert, never drop, so nothing that reads it is pinned)."""
+    from qamtu.warehouse import quote_ident
+
+    column_sql = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in REPORT_POLICY_COLUMNS)
+    warehouse.execute(f"create table if not exists raw.report_policy ({column_sql})")
+    rows = report_policy_rows()
+    warehouse.execute("begin")
+    try:
+        warehouse.execute("delete from raw.report_policy")
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in rows)
+        warehouse.execute(f"insert into raw.report_policy values {values}", [v for row in rows for v in row])
+        warehouse.execute("commit")
+    except BaseException:
+        warehouse.execute("rollback")
+        raise
+    return len(rows)
+
+
 def ensure_sources(warehouse) -> list[str]:
     """Create the raw tables dbt reads that do not exist yet (empty, typed from the contracts): a report
     type nobody has submitted yet is an empty source, not a failed build. Returns the tables created."""
@@ -115,6 +153,7 @@ def ensure_sources(warehouse) -> list[str]:
         column_sql = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in columns)
         warehouse.execute(f"create table if not exists raw.{quote_ident(table)} ({column_sql})")
         created.append(f"raw.{table}")
+    write_report_policy(warehouse)
     return created
 
 
