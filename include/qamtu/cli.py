@@ -218,13 +218,20 @@ def reader_role_sql_command(
     role: str | None = typer.Option(None, help="Role name (default: QAMTU_PG_READER_ROLE)."),
     database: str | None = typer.Option(None, help="Warehouse database (default: QAMTU_PG_DATABASE)."),
 ) -> None:
-    """Print the SQL that creates the PostgreSQL read-only role (reads schema `published` only); the
-    deployment's init script pipes it into psql. The password is set separately (ALTER ROLE)."""
-    from qamtu.publish.database import reader_role_sql
+    """Print the SQL that makes the PostgreSQL read-only role (a login reading schema `published`
+    only) for a superuser to run; its password is set separately (ALTER ROLE … PASSWORD)."""
+    from qamtu.publish.database import reader_grants_sql, reader_role_sql
     from qamtu.settings import get_settings
 
     settings = get_settings()
-    for statement in reader_role_sql(role or settings.pg_reader_role, database or settings.pg_database):
+    role = role or settings.pg_reader_role
+    database = database or settings.pg_database
+    print("-- as a superuser (or a role with CREATEROLE):")
+    for statement in reader_role_sql(role):
+        print(statement + ";")
+    print(f"-- as the warehouse's owner ({settings.pg_user}), connected to database {database} "
+          "(every `qamtu publish` runs these too):")
+    for statement in reader_grants_sql(role, database):
         print(statement + ";")
 
 

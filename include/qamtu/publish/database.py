@@ -356,41 +356,55 @@ def _execute_text(warehouse, sql: str) -> None:
         warehouse.raw.execute(sql)
 
 
-def reader_role_sql(role: str, database: str, password: str | None = None) -> list[str]:
-    """The statements that make ``role`` a login that reads ``published.*`` and nothing else, writes
-    nowhere (no temp tables either) and cannot create anything. The deployment's init script runs
-    the same statements (``deploy/postgres/20-reader-role.sh`` prints them with ``qamtu reader-role-sql``)."""
-    role_id, db_id, schema_id = quote_ident(role), quote_ident(database), quote_ident(PUBLISHED_SCHEMA)
+def reader_role_sql(role: str, password: str | None = None) -> list[str]:
+    """Cluster level (needs CREATEROLE): ``role`` is a login whose sessions are read-only by default.
+    ``deploy/postgres/20-reader-role.sh`` runs the same statements with the deployment's password."""
+    role_id = quote_ident(role)
     login = f"login password {_sql_text(password)}" if password else "login"
     return [
         f"do $$ begin if not exists (select from pg_roles where rolname = {_sql_text(role)}) then "
         f"create role {role_id} {login} nosuperuser nocreatedb nocreaterole noinherit; end if; end $$",
         *([f"alter role {role_id} {login}"] if password else []),
         f"alter role {role_id} set default_transaction_read_only = on",
-        # PUBLIC holds CONNECT and TEMPORARY on every database by default: a temp table is a write.
+    ]
+
+
+def reader_grants_sql(role: str, database: str) -> list[str]:
+    """Database level (the warehouse's owner may run them): ``role`` reads ``published.*`` and nothing
+    else, and can create nothing, not even a temporary table. The init script runs the same."""
+    role_id, db_id, schema_id = quote_ident(role), quote_ident(database), quote_ident(PUBLISHED_SCHEMA)
+    return [
+        # PUBLIC holds CONNECT and TEMPORARY on every new database: a temporary table is a write.
         f"revoke all on database {db_id} from public",
         f"grant connect on database {db_id} to {role_id}",
         "revoke create on schema public from public",
         f"create schema if not exists {schema_id}",
         f"grant usage on schema {schema_id} to {role_id}",
         f"grant select on all tables in schema {schema_id} to {role_id}",
-        # Tables the pipeline creates there later (each publish replaces the marts) are readable too.
+        # The tables the pipeline creates there later (each publish replaces the marts) are readable too.
         f"alter default privileges in schema {schema_id} grant select on tables to {role_id}",
     ]
 
 
 def ensure_reader_role(warehouse, settings: Settings, echo=print) -> None:
-    """Create (or bring up to date) the read-only role on a PostgreSQL warehouse. Without the right to
-    create roles, say so and carry on: the deployment's init script creates it."""
+    """Create the read-only role if it is missing (when this login may create roles) and grant it the
+    ``published`` schema. Without the right to create roles, say so and carry on: the deployment's
+    init script creates it."""
     import psycopg2
 
     role = settings.pg_reader_role
-    try:
-        for statement in reader_role_sql(role, settings.pg_database, settings.pg_reader_password or None):
-            _execute_text(warehouse, statement)
-    except psycopg2.errors.InsufficientPrivilege as error:
-        echo(f"publish: could not set up the read-only role {role!r} ({error.pgerror or error}); "
-             "create it with deploy/postgres/20-reader-role.sh")
+    exists = warehouse.scalar("select count(*) from pg_roles where rolname = ?", [role])
+    if not exists or settings.pg_reader_password:
+        try:
+            for statement in reader_role_sql(role, settings.pg_reader_password or None):
+                _execute_text(warehouse, statement)
+        except psycopg2.errors.InsufficientPrivilege as error:
+            if not exists:
+                echo(f"publish: the read-only role {role!r} does not exist and {settings.pg_user!r} may not "
+                     f"create it ({str(error).strip()}); deploy/postgres/20-reader-role.sh creates it")
+                return
+    for statement in reader_grants_sql(role, settings.pg_database):
+        _execute_text(warehouse, statement)
 
 
 # --- latest --------------------------------------------------------------------------------------
