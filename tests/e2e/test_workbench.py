@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import importlib.util
 import json
 import math
 import os
@@ -451,3 +452,61 @@ def test_cookbook_queries_run_on_a_real_release(workbench):
     for row in by_number["10"]:
         assert row["rural_settlements_with_fibre"] == row["counted_from_settlements"], row
         assert row["population_with_access"] == row["summed_from_settlements"], row
+
+
+# --- the documentation site ----------------------------------------------------------------------
+def _browser_helpers():
+    """The headless-Chromium driver of the report's browser test (DevTools protocol, no mocks)."""
+    spec = importlib.util.spec_from_file_location("report_browser", REPO / "tests" / "e2e" / "test_report_browser.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def wait_for_text(page, text: str, timeout: float = 60) -> str:
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        body = page.evaluate("document.body ? document.body.innerText : ''") or ""
+        if text in body:
+            return body
+        time.sleep(0.25)
+    raise AssertionError(f"{text!r} never appeared; the page shows: {body[:500]!r}")
+
+
+def test_docs_site_renders_offline_in_chromium(workbench, tmp_path):
+    browser_module = _browser_helpers()
+    if not browser_module.CHROMIUM.exists():
+        pytest.fail("Debian's chromium is missing: run scripts/install_system_tools.sh")
+    site = workbench.release_folder(SECOND, 2) / "docs" / "index.html"
+    browser = browser_module.Browser(tmp_path / "profile")
+    try:
+        page = browser.open("about:blank")
+        try:
+            # No network at all: anything the page tried to fetch over http(s) would fail and be listed.
+            page.call("Network.emulateNetworkConditions", offline=True, latency=0, downloadThroughput=-1,
+                      uploadThroughput=-1)
+            page.events.clear()
+            page.call("Page.navigate", url=f"{site.as_uri()}#!/model/model.qamtu.fct_region_coverage")
+            page.wait_for("Page.loadEventFired")
+            body = wait_for_text(page, "Халық саны")
+            for text in ("fct_region_coverage", "Население", "Population", "population_access_share"):
+                assert text in body, text
+            fetched = [url for url in page.requests() if not url.startswith(("file:", "data:", "about:"))]
+            assert fetched == [], f"the docs site fetched over the network: {fetched}"
+            assert [p for p in page.problems() if "error" in p.lower()] == []
+            shot = tmp_path / "docs-site.png"
+            page.screenshot(shot, height=1400)
+            assert browser_module.png_size(shot)[0] == 1280
+            if os.environ.get("QAMTU_SCREENSHOTS"):
+                target = REPO / "docs" / "screenshots" / "docs-site.png"
+                target.write_bytes(shot.read_bytes())
+
+            # The lineage of the headline table: dbt's graph of its parents, drawn offline too.
+            page.events.clear()
+            page.call("Page.navigate", url=f"{site.as_uri()}#!/model/model.qamtu.fct_programme_progress")
+            wait_for_text(page, "int_programme_actuals")
+        finally:
+            page.close()
+    finally:
+        browser.close()

@@ -19,6 +19,11 @@ from qamtu.publish.i18n import LANGUAGES
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 MANIFEST_PATH = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+# dbt's columns table cuts each description to one line; let it wrap, so the labels and the
+# description are read beside the column without expanding it.
+WRAP_DESCRIPTIONS = ('<style>td[style*="text-overflow: ellipsis"]'
+                     "{white-space: normal !important; overflow-x: visible !important; width: 50%; max-width: none !important}"
+                     "</style>")
 MANIFEST_PLACEHOLDER = '"MANIFEST.JSON INLINE DATA"'
 CATALOG_PLACEHOLDER = '"CATALOG.JSON INLINE DATA"'
 
@@ -36,11 +41,12 @@ def _labels(meta: dict[str, Any]) -> dict[str, str]:
 
 
 def labelled_description(description: str, labels: dict[str, str]) -> str:
-    """The labels first (one line, markdown), then dbt's description."""
+    """The labels first, as plain text (the columns table shows the start of each description), then
+    dbt's description: ``kk: Кезең · ru: Период · en: Period — Reporting month …``."""
     if not labels:
         return description
-    line = " · ".join(f"**{lang}** {labels[lang]}" for lang in LANGUAGES if lang in labels)
-    return f"{line}\n\n{description}" if description else line
+    line = " · ".join(f"{lang}: {labels[lang]}" for lang in LANGUAGES if lang in labels)
+    return f"{line} — {description}" if description else line
 
 
 def docs_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
@@ -117,4 +123,5 @@ def build_docs_site(published: dict[str, dict[str, Any]], title: str = "Qamtu",
                          "static docs differently")
     page = page.replace(MANIFEST_PLACEHOLDER, _inline(docs_manifest(manifest)), 1)
     page = page.replace(CATALOG_PLACEHOLDER, _inline(docs_catalog_json(manifest, published)), 1)
+    page = page.replace("</head>", f"{WRAP_DESCRIPTIONS}</head>", 1)
     return page.replace("<title>dbt Docs</title>", f"<title>{title} — dbt Docs</title>", 1)
