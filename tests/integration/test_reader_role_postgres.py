@@ -1,6 +1,6 @@
-"""The statisticians' read-only role on the real PostgreSQL server: a month generated (scale 0.01) and
-run through the pipeline on a PostgreSQL warehouse; the role `qamtu` creates reads the published marts
-and the vintages, and is refused everything else — raw rows, the quarantine (personal data), the
+"""The statisticians' read-only role on the real PostgreSQL server: a month generated (scale 0.01), run
+through the pipeline, its warehouse copied into PostgreSQL and published from there; the role `qamtu`
+creates reads the published marts and the vintages, and is refused everything else — raw rows, the quarantine (personal data), the
 candidate and working marts, and every write or DDL. Then the deployment's init scripts make the same
 role on a fresh database, with the same refusals."""
 
@@ -18,6 +18,7 @@ import pytest
 from qamtu.settings import Settings
 
 PG = {"host": "127.0.0.1", "port": 5432}
+QUARANTINED_DEFECTS = ["coordinates_outside_kazakhstan", "speed_out_of_range"]
 PERIOD = "2026-01"
 REPO = Path(__file__).resolve().parents[2]
 PG_INITS = [REPO / "deploy" / "postgres" / "10-create-databases.sh", REPO / "deploy" / "postgres" / "20-reader-role.sh"]
@@ -28,6 +29,8 @@ FORBIDDEN_READS = [
     "select count(*) from raw.submissions",
     "select count(*) from raw.settlement_fiber",
     "select count(*) from quarantine.errors",
+    "select count(*) from quarantine.speed_tests",
+    "select count(*) from quarantine.base_stations",
     "select count(*) from marts_candidate.fct_programme_progress",
     "select count(*) from marts.fct_programme_progress",
     "select count(*) from reference.kato",
@@ -81,21 +84,52 @@ def drop_role(role: str, databases: list[str]) -> None:
         cur.execute(f'drop role if exists "{role}"')
 
 
+def copy_schemas(source: Settings, target: Settings, schemas: tuple[str, ...]) -> dict[str, int]:
+    """Every table of ``schemas`` copied row for row from the DuckDB warehouse into PostgreSQL."""
+    from qamtu.warehouse import connect
+
+    copied = {}
+    with connect(source) as duck, connect(target) as pg:
+        tables = duck.rows("select table_schema, table_name from information_schema.tables "
+                           "where table_schema in (select unnest(?)) order by 1, 2", [list(schemas)])
+        for schema, table in tables:
+            data = duck.raw.execute(f'select * from "{schema}"."{table}"').to_arrow_table()
+            copied[f"{schema}.{table}"] = pg.replace_arrow(schema, table, data)
+    return copied
+
+
 @pytest.fixture(scope="module")
 def warehouse(tmp_path_factory):
-    """One month through the pipeline on a new PostgreSQL database; the reader role named uniquely."""
-    from qamtu.pipeline import run_all
+    """A month through the pipeline (generated, ingested, built, audited, promoted on the embedded
+    DuckDB), its raw, quarantine, candidate, working and reference tables copied into a new PostgreSQL
+    database, then published from there by ``publish_release`` on the PostgreSQL warehouse — which
+    creates the reader role (named uniquely) and its grants."""
+    from qamtu.pipeline import audit as audit_period
+    from qamtu.pipeline import build, generate_sample, ingest, load_reference, promote
+    from qamtu.publish import publish_release
 
     suffix = uuid.uuid4().hex[:10]
     database, role = f"qamtu_test_reader_{suffix}", f"qamtu_test_reader_{suffix}"
     with admin() as connection, connection.cursor() as cur:
         cur.execute(f'create database "{database}"')
-    home = tmp_path_factory.mktemp("reader-pg") / "home"
-    settings = Settings(home=home, warehouse="postgres", storage="local", pg_host=PG["host"], pg_port=PG["port"],
-                        pg_user="postgres", pg_database=database, pg_reader_role=role)
+    root = tmp_path_factory.mktemp("reader-pg")
+    duck = Settings(home=root / "duck", warehouse="duckdb", storage="local")
+    settings = Settings(home=root / "pg", warehouse="postgres", storage="local", pg_host=PG["host"],
+                        pg_port=PG["port"], pg_user="postgres", pg_database=database, pg_reader_role=role)
+    quiet = lambda *_: None  # noqa: E731
     try:
-        result = run_all([PERIOD], scale=0.01, seed=3, echo=lambda *_: None, settings=settings)
-        assert result["outcomes"][0]["published"], "the month was not published"
+        # Two rejected rows, so the quarantine holds what it must never show: coordinates of a site
+        # and of a speed test.
+        generate_sample([PERIOD], 0.01, 3, duck, defects=QUARANTINED_DEFECTS, echo=quiet)
+        load_reference(duck, quiet)
+        ingest(duck)
+        build(PERIOD, duck, quiet)
+        assert audit_period(PERIOD, duck, quiet)["publishable"]
+        promote(PERIOD, duck, quiet)
+        copied = copy_schemas(duck, settings, ("raw", "quarantine", "marts_candidate", "marts", "reference"))
+        assert copied["raw.submissions"] > 0 and copied["marts.fct_programme_progress"] > 0
+        release = publish_release(PERIOD, settings=settings, echo=quiet)
+        assert release["version"] == 1
         yield settings
     finally:
         with admin() as connection, connection.cursor() as cur:
@@ -131,8 +165,9 @@ def test_private_schemas_exist_and_hold_rows(warehouse):
         for statement in FORBIDDEN_READS:
             cur.execute(statement)
             assert cur.fetchone()[0] >= 0
-        cur.execute("select count(*) from raw.submissions")
-        assert cur.fetchone()[0] > 0
+        for table in ("raw.submissions", "quarantine.speed_tests", "quarantine.base_stations"):
+            cur.execute(f"select count(*) from {table}")
+            assert cur.fetchone()[0] > 0, table
 
 
 @pytest.mark.parametrize("statement", FORBIDDEN_READS + FORBIDDEN_WRITES)
