@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import subprocess
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg2
@@ -51,16 +53,24 @@ FORBIDDEN_WRITES = [
 ]
 
 
-def admin(database: str = "postgres"):
+@contextmanager
+def admin(database: str = "postgres") -> Iterator:
     connection = psycopg2.connect(dbname=database, user="postgres", **PG)
     connection.autocommit = True
-    return connection
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
-def as_reader(database: str, role: str, password: str | None = None):
+@contextmanager
+def as_reader(database: str, role: str, password: str | None = None) -> Iterator:
     connection = psycopg2.connect(dbname=database, user=role, password=password, **PG)
     connection.autocommit = True
-    return connection
+    try:
+        yield connection
+    finally:
+        connection.close()
 
 
 def refused(connection, statement: str) -> bool:
@@ -214,10 +224,14 @@ def test_deployment_init_scripts_make_the_same_role(tmp_path):
         for script in PG_INITS:
             run = subprocess.run(["bash", str(script)], env=env, capture_output=True, text=True, timeout=60)
             assert run.returncode == 0, run.stderr
-        with psycopg2.connect(dbname=env["QAMTU_PG_DATABASE"], user=env["QAMTU_PG_USER"], **PG) as owner:
+        owner = psycopg2.connect(dbname=env["QAMTU_PG_DATABASE"], user=env["QAMTU_PG_USER"], **PG)
+        try:
             with owner.cursor() as cur:
                 cur.execute("create table published.fct_probe as select 1 as x; "
                             "create schema raw; create table raw.probe as select 1 as x")
+            owner.commit()
+        finally:
+            owner.close()
         with as_reader(env["QAMTU_PG_DATABASE"], env["QAMTU_PG_READER_ROLE"],
                        env["QAMTU_PG_READER_PASSWORD"]) as reader:
             with reader.cursor() as cur:
