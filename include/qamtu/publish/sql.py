@@ -1,6 +1,6 @@
 """``qamtu sql``: queries on a published ``marts.duckdb``, read-only, never on the working warehouse.
 
-The file is found through the publication area's pointers: ``latest/marts.duckdb`` by default, the
+The file is found through the publication area's pointers: the latest release's by default, the
 newest version of a period (``--release 2026-03``) or one version (``--release 2026-03/v2``). On a
 local area the file is opened where it lies; on S3 it is downloaded once into a local cache (named
 by its checksum, checked against the release's manifest). A published file is never written again,
@@ -22,7 +22,7 @@ from typing import Any
 
 import duckdb
 
-from qamtu.publish.database import DATABASE_FILE, LATEST_DATABASE
+from qamtu.publish.database import DATABASE_FILE
 from qamtu.settings import Settings, get_settings
 
 FORMATS = ("table", "csv", "json")
@@ -81,9 +81,9 @@ def locate(release: str | None = None, settings: Settings | None = None) -> Publ
             if not area.exists(manifest_key):
                 raise LookupError(f"{period}/v{version} is not a published release")
     manifest, listed = _manifest_entry(area, manifest_key)
+    # The release's own file, not the `latest/` copy: a reader keeps the version it resolved even if
+    # latest moves on meanwhile.
     key = listed["key"]
-    if release is None and area.exists(LATEST_DATABASE) and area.stat(LATEST_DATABASE).size == listed["bytes"]:
-        key = LATEST_DATABASE  # the copy kept for `latest`: same file, stable path
     if isinstance(area, LocalStorage):
         path = area.local_path(key)
     else:
