@@ -659,7 +659,7 @@ probe()
 """
 
 
-def api(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
+def api_call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
     """(status, JSON body) of an Airflow REST call."""
     headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
     data = None if body is None else json.dumps(body).encode()
@@ -672,7 +672,7 @@ def api(base: str, method: str, path: str, token: str | None = None, body: dict 
 
 
 def api_token(base: str, username: str, password: str) -> str:
-    status, body = api(base, "POST", "/auth/token", body={"username": username, "password": password})
+    status, body = api_call(base, "POST", "/auth/token", body={"username": username, "password": password})
     assert status == 201, (username, status)
     return body["access_token"]
 
@@ -803,10 +803,10 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         viewer = api_token(base, env["AIRFLOW_VIEWER_USERNAME"], env["AIRFLOW_VIEWER_PASSWORD"])
         engineer = api_token(base, env["AIRFLOW_ENGINEER_USERNAME"], env["AIRFLOW_ENGINEER_PASSWORD"])
         administrator = api_token(base, env["AIRFLOW_ADMIN_USERNAME"], env["AIRFLOW_ADMIN_PASSWORD"])
-        status, runs = api(base, "GET", "/api/v2/dags/probe/dagRuns", viewer)
+        status, runs = api_call(base, "GET", "/api/v2/dags/probe/dagRuns", viewer)
         assert status == 200 and [r["state"] for r in runs["dag_runs"]] == ["success"]
         run_id = runs["dag_runs"][0]["dag_run_id"]
-        status, instances = api(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances", viewer)
+        status, instances = api_call(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances", viewer)
         assert status == 200 and [(t["task_id"], t["state"]) for t in instances["task_instances"]] == [
             ("say", "success")]
         # The task's log where a worker writes it (logs volume); the api-server serves it to the viewer.
@@ -814,7 +814,7 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(json.dumps({"event": f"probe said {suffix}", "level": "info",
                                         "timestamp": "2026-01-01T00:00:00Z"}) + "\n", encoding="utf-8")
-        status, log = api(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances/say/logs/1"
+        status, log = api_call(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances/say/logs/1"
                                        "?full_content=true", viewer)
         assert status == 200 and f"probe said {suffix}" in json.dumps(log)
         changes = [("POST", "/api/v2/dags/probe/dagRuns", {"logical_date": None}),
@@ -823,11 +823,11 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
                    ("POST", "/api/v2/backfills", {"dag_id": "probe", "from_date": "2026-01-01T00:00:00Z",
                                                   "to_date": "2026-01-02T00:00:00Z"})]
         for method, path, body in changes:
-            assert api(base, method, path, viewer, body)[0] == 403, (method, path)
-        assert api(base, "POST", "/api/v2/dags/probe/dagRuns", engineer, {"logical_date": None})[0] == 200
-        assert api(base, "POST", "/api/v2/dags/probe/clearTaskInstances", engineer, {"dry_run": True})[0] == 200
-        assert api(base, "GET", "/auth/fab/v1/users", engineer)[0] == 403
-        assert api(base, "GET", "/auth/fab/v1/users", administrator)[0] == 200
+            assert api_call(base, method, path, viewer, body)[0] == 403, (method, path)
+        assert api_call(base, "POST", "/api/v2/dags/probe/dagRuns", engineer, {"logical_date": None})[0] == 200
+        assert api_call(base, "POST", "/api/v2/dags/probe/clearTaskInstances", engineer, {"dry_run": True})[0] == 200
+        assert api_call(base, "GET", "/auth/fab/v1/users", engineer)[0] == 403
+        assert api_call(base, "GET", "/auth/fab/v1/users", administrator)[0] == 200
     finally:
         if api is not None and api.poll() is None:
             os.killpg(api.pid, signal.SIGTERM)
