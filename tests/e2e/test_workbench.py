@@ -500,7 +500,11 @@ def test_docs_site_renders_offline_in_chromium(workbench, tmp_path):
                 assert text in body, text
             fetched = [url for url in page.requests() if not url.startswith(("file:", "data:", "about:"))]
             assert fetched == [], f"the docs site fetched over the network: {fetched}"
-            assert [p for p in page.problems() if "error" in p.lower()] == []
+            # dbt's own page has <img src="{{ getIcon(…) }}"> in its sidebar template: before Angular fills
+            # it in, Chromium refuses that literal file: URL. That is dbt's, not a fetch; nothing else may fail.
+            problems = [p for p in page.problems()
+                        if not p.startswith("log.error: Unsafe attempt to load URL file:") or "%7B%7B" not in p]
+            assert problems == []
             shot = tmp_path / "docs-site.png"
             page.screenshot(shot, height=1400)
             assert browser_module.png_size(shot)[0] == 1280

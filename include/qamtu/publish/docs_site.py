@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -49,10 +50,50 @@ def labelled_description(description: str, labels: dict[str, str]) -> str:
     return f"{line} — {description}" if description else line
 
 
+# Lineage and personal columns never leave the warehouse, not even by name: the site leaves them out
+# (columns, tests on them, any code or text naming them).
+UNPUBLISHED_COLUMNS = ("source_key", "source_line", "submission_id", "archive_key", "loaded_at", "superseded_by",
+                       "quarantine_reason", "raw_value", "inspector_name", "contact_name", "contact_phone", "iin")
+_UNPUBLISHED = re.compile(r"\b(" + "|".join(UNPUBLISHED_COLUMNS) + r")\b")
+WITHHELD = "(not shown in the published documentation: it handles lineage or personal columns)"
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _scrub(v) for k, v in value.items() if not _UNPUBLISHED.fullmatch(str(k))}
+    if isinstance(value, list):
+        return [_scrub(v) for v in value if not (isinstance(v, str) and _UNPUBLISHED.fullmatch(v))]
+    if isinstance(value, str) and _UNPUBLISHED.search(value):
+        return WITHHELD
+    return value
+
+
+def scrub_unpublished(manifest: dict[str, Any]) -> dict[str, Any]:
+    """The manifest without the unpublished columns: tests on them dropped, their columns removed, any
+    code or description naming them replaced by a note. Ids and the lineage graph stay whole."""
+    for section in ("nodes", "sources", "macros", "exposures", "metrics", "semantic_models", "saved_queries",
+                    "unit_tests", "docs", "functions"):
+        entries = manifest.get(section) or {}
+        for unique_id in list(entries):
+            entry = entries[unique_id]
+            if entry.get("resource_type") == "test" and _UNPUBLISHED.search(
+                    json.dumps(entry.get("test_metadata") or {}) + str(entry.get("column_name") or "")):
+                del entries[unique_id]
+                continue
+            entries[unique_id] = {k: v if k in ("unique_id", "fqn", "depends_on", "refs", "sources")
+                                  else _scrub(v) for k, v in entry.items()}
+    kept = set(manifest.get("nodes") or {}) | set(manifest.get("sources") or {}) | set(manifest.get("exposures") or {})
+    for graph in ("parent_map", "child_map"):
+        if graph in manifest:
+            manifest[graph] = {k: [i for i in v if i in kept or not i.startswith("test.")]
+                               for k, v in manifest[graph].items() if k in kept or not k.startswith("test.")}
+    return manifest
+
+
 def docs_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
-    """The manifest as the site shows it (changed in place): labels beside every model and column,
-    tracking off."""
-    shown = manifest
+    """The manifest as the site shows it (changed in place): unpublished columns out, labels beside
+    every model and column, tracking off."""
+    shown = scrub_unpublished(manifest)
     shown.setdefault("metadata", {})["send_anonymous_usage_stats"] = False
     for node in list(shown.get("nodes", {}).values()) + list(shown.get("sources", {}).values()):
         node_meta = {**(node.get("meta") or {}), **((node.get("config") or {}).get("meta") or {})}
@@ -121,7 +162,8 @@ def build_docs_site(published: dict[str, dict[str, Any]], title: str = "Qamtu",
     if MANIFEST_PLACEHOLDER not in page or CATALOG_PLACEHOLDER not in page:
         raise ValueError("dbt's docs page has no inline-data placeholders: this dbt version builds "
                          "static docs differently")
-    page = page.replace(MANIFEST_PLACEHOLDER, _inline(docs_manifest(manifest)), 1)
-    page = page.replace(CATALOG_PLACEHOLDER, _inline(docs_catalog_json(manifest, published)), 1)
+    shown = docs_manifest(manifest)
+    page = page.replace(MANIFEST_PLACEHOLDER, _inline(shown), 1)
+    page = page.replace(CATALOG_PLACEHOLDER, _inline(docs_catalog_json(shown, published)), 1)
     page = page.replace("</head>", f"{WRAP_DESCRIPTIONS}</head>", 1)
     return page.replace("<title>dbt Docs</title>", f"<title>{title} — dbt Docs</title>", 1)
