@@ -260,6 +260,68 @@ def run(
     raise typer.Exit(0 if all(outcome["published"] for outcome in result["outcomes"]) else 1)
 
 
+@app.command()
+def sql(
+    query: str | None = typer.Argument(None, help="SQL to run; none: an interactive shell."),
+    release: str | None = typer.Option(None, help="YYYY-MM (its newest version) or YYYY-MM/vN; default: latest."),
+    output: str = typer.Option("table", "--format", help="table, csv or json."),
+) -> None:
+    """Query a published marts.duckdb (tables: the marts, `vintages`, `release`), read-only. Never
+    touches the warehouse, so it works while the pipeline runs. With S3 storage the file is
+    downloaded to QAMTU_HOME/cache first."""
+    import sys
+
+    import duckdb
+
+    from qamtu.publish.sql import FORMATS, connect_published, format_result, locate, run_query, shell
+
+    if output not in FORMATS:
+        console.print(f"[red]--format {output!r}:[/red] expected one of {', '.join(FORMATS)}")
+        raise typer.Exit(2)
+    try:
+        database = locate(release)
+    except (LookupError, ValueError, FileNotFoundError) as error:
+        console.print(f"[red]No published database:[/red] {error}")
+        raise typer.Exit(1) from error
+    con = connect_published(database)
+    try:
+        if query is None and sys.stdin.isatty():
+            shell(con, database, output)
+            return
+        text = query if query is not None else sys.stdin.read()
+        try:
+            sys.stdout.write(format_result(run_query(con, text), output))
+        except duckdb.Error as error:
+            from rich.markup import escape
+
+            console.print(f"[red]Query failed:[/red] {escape(str(error))}")
+            raise typer.Exit(1) from error
+    finally:
+        con.close()
+
+
+@app.command("reader-role-sql")
+def reader_role_sql_command(
+    role: str | None = typer.Option(None, help="Role name (default: QAMTU_PG_READER_ROLE)."),
+    database: str | None = typer.Option(None, help="Warehouse database (default: QAMTU_PG_DATABASE)."),
+) -> None:
+    """Print the SQL that makes the PostgreSQL read-only role (a login reading schema `published`
+    only) for a superuser to run; its password is set separately (ALTER ROLE … PASSWORD)."""
+    from qamtu.publish.database import reader_grants_sql, reader_role_sql
+    from qamtu.settings import get_settings
+
+    settings = get_settings()
+    role = role or settings.pg_reader_role
+    database = database or settings.pg_database
+    print("-- as a superuser (or a role with CREATEROLE):")
+    for statement in reader_role_sql(role):
+        print(statement + ";")
+    print(f"-- as the warehouse's owner ({settings.pg_user}), connected to database {database} "
+          "(every `qamtu publish` runs these too):")
+    for statement in reader_grants_sql(role, database):
+        print(statement + ";")
+
+
 def main() -> None:  # pragma: no cover - console entry point
     app()
 

@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     pg_user: str = "postgres"
     pg_password: str = ""
     pg_database: str = "qamtu"
+    # The read-only login statisticians use on a PostgreSQL warehouse: reads schema `published` only.
+    pg_reader_role: str = "qamtu_reader"
+    pg_reader_password: str = ""
 
     # Object storage: a local folder per area by default, S3 (or MinIO) when an endpoint/bucket is set.
     storage: Literal["local", "s3"] = "local"

@@ -64,6 +64,10 @@ EXPECTED_SECRETS = {
     "AIRFLOW_FERNET_KEY",
     "AIRFLOW_JWT_SECRET",
     "AIRFLOW_ADMIN_PASSWORD",
+    "AIRFLOW_ENGINEER_PASSWORD",
+    "AIRFLOW_VIEWER_PASSWORD",
+    "AIRFLOW_API_SECRET_KEY",
+    "QAMTU_PG_READER_PASSWORD",
     "REDIS_PASSWORD",
 }
 SECRET_NAME = re.compile(
@@ -348,7 +352,8 @@ def test_airflow_services_share_one_image_and_the_metadata_database(rendered):
 
     # One shared environment; the only differences are the worker's executor and the init's admin.
     common = service_env(config, "airflow-scheduler")
-    allowed_extras = {"airflow-init": {"AIRFLOW_ADMIN_USERNAME", "AIRFLOW_ADMIN_PASSWORD"}}
+    allowed_extras = {"airflow-init": {f"AIRFLOW_{who}_{what}" for who in ("ADMIN", "ENGINEER", "VIEWER")
+                                       for what in ("USERNAME", "PASSWORD")}}
     for service in AIRFLOW_SERVICES:
         own = service_env(config, service)
         differing = {k for k in own.keys() | common.keys() if own.get(k) != common.get(k)}
@@ -541,13 +546,12 @@ def test_airflow_env_names_are_real_options(rendered):
     assert not is_real_airflow_option("core", "execution_api_url")
     assert not is_real_airflow_option("cosmos", "enable_telemetrics")
 
-    from airflow.api_fastapi.auth.managers.simple.simple_auth_manager import SimpleAuthManagerRole
+    from airflow.providers.fab.auth_manager.fab_auth_manager import FabAuthManager
 
     common = service_env(config, "airflow-scheduler")
     module, _, name = common["AIRFLOW__CORE__AUTH_MANAGER"].rpartition(".")
-    assert isinstance(getattr(importlib.import_module(module), name), type)
-    _, role = common["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS"].split(":")
-    assert SimpleAuthManagerRole[role.upper()] is SimpleAuthManagerRole.ADMIN
+    assert getattr(importlib.import_module(module), name) is FabAuthManager
+    assert not any(key.startswith("AIRFLOW__CORE__SIMPLE_AUTH_MANAGER") for key in common)
 
 
 def test_celery_executor_imports_in_the_locked_environment():
@@ -637,6 +641,42 @@ def test_compose_files_and_scripts_exist(rendered):
 # --- the init scripts, run for real ---------------------------------------------------------------------
 
 
+PROBE_DAG = """
+import pendulum
+from airflow.sdk import dag, task
+
+
+@dag(schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False, tags=["probe"])
+def probe():
+    @task
+    def say() -> str:
+        return "ok"
+
+    say()
+
+
+probe()
+"""
+
+
+def api_call(base: str, method: str, path: str, token: str | None = None, body: dict | None = None):
+    """(status, JSON body) of an Airflow REST call."""
+    headers = {"Content-Type": "application/json"} | ({"Authorization": f"Bearer {token}"} if token else {})
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(base + path, data=data, headers=headers, method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return response.status, json.load(response)
+    except urllib.error.HTTPError as error:
+        return error.code, None
+
+
+def api_token(base: str, username: str, password: str) -> str:
+    status, body = api_call(base, "POST", "/auth/token", body={"username": username, "password": password})
+    assert status == 201, (username, status)
+    return body["access_token"]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -654,7 +694,10 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         "QAMTU_PG_USER": f"qd_wh_{suffix}",
         "QAMTU_PG_DATABASE": f"qd_whdb_{suffix}",
     }
-    env = filled_env(**names, AIRFLOW_ADMIN_USERNAME=f"ops{suffix}", AIRFLOW_ADMIN_PASSWORD='pa"ss wörd')
+    people = {"AIRFLOW_ADMIN_USERNAME": f"ops{suffix}", "AIRFLOW_ADMIN_PASSWORD": 'pa"ss wörd',
+              "AIRFLOW_ENGINEER_USERNAME": f"eng{suffix}", "AIRFLOW_ENGINEER_PASSWORD": f"e-{uuid.uuid4().hex}",
+              "AIRFLOW_VIEWER_USERNAME": f"stat{suffix}", "AIRFLOW_VIEWER_PASSWORD": f"v-{uuid.uuid4().hex}"}
+    env = filled_env(**names, **people)
     config = render(env, tmp_path)
     admin = psycopg2.connect(host="127.0.0.1", user="postgres", dbname="postgres")
     admin.autocommit = True
@@ -689,9 +732,9 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         airflow_env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"] = airflow_env[
             "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"
         ].replace("@postgres:5432/", "@127.0.0.1:5432/")
-        airflow_env["AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE"] = str(tmp_path / "passwords.json")
         dags = tmp_path / "dags"
         dags.mkdir()
+        (dags / "probe.py").write_text(PROBE_DAG, encoding="utf-8")
         process_env = {
             "PATH": VENV_PATH,
             "HOME": str(tmp_path),
@@ -703,7 +746,12 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
             ["bash", str(AIRFLOW_INIT)], env=process_env, capture_output=True, text=True, timeout=300
         )
         assert init.returncode == 0, init.stderr[-2000:]
-        assert env["AIRFLOW_ADMIN_PASSWORD"] not in init.stdout + init.stderr
+        for secret in ("AIRFLOW_ADMIN_PASSWORD", "AIRFLOW_ENGINEER_PASSWORD", "AIRFLOW_VIEWER_PASSWORD"):
+            assert env[secret] not in init.stdout + init.stderr
+        # A run with a task that ran, for the people below to look at (the scheduler's part, in process).
+        for command in (["airflow", "dags", "reserialize"], ["airflow", "dags", "test", "probe"]):
+            done = subprocess.run(command, env=process_env, capture_output=True, text=True, timeout=600)
+            assert done.returncode == 0, done.stderr[-2000:]
         with psycopg2.connect(host="127.0.0.1", user="postgres", dbname=names["AIRFLOW_DB_NAME"]) as meta:
             cur = meta.cursor()
             cur.execute("select tableowner from pg_tables where tablename = 'dag_run'")
@@ -748,6 +796,38 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         assert login("admin") == 401
         # No generated password was printed: the one from .env was already there.
         assert "Password for user" not in (tmp_path / "api.log").read_text(errors="replace")
+
+        # The FAB roles: the viewer reads runs, task instances and logs and is refused every change;
+        # the data engineer triggers and clears; only the admin manages users.
+        base = f"http://127.0.0.1:{port}"
+        viewer = api_token(base, env["AIRFLOW_VIEWER_USERNAME"], env["AIRFLOW_VIEWER_PASSWORD"])
+        engineer = api_token(base, env["AIRFLOW_ENGINEER_USERNAME"], env["AIRFLOW_ENGINEER_PASSWORD"])
+        administrator = api_token(base, env["AIRFLOW_ADMIN_USERNAME"], env["AIRFLOW_ADMIN_PASSWORD"])
+        status, runs = api_call(base, "GET", "/api/v2/dags/probe/dagRuns", viewer)
+        assert status == 200 and [r["state"] for r in runs["dag_runs"]] == ["success"]
+        run_id = runs["dag_runs"][0]["dag_run_id"]
+        status, instances = api_call(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances", viewer)
+        assert status == 200 and [(t["task_id"], t["state"]) for t in instances["task_instances"]] == [
+            ("say", "success")]
+        # The task's log where a worker writes it (logs volume); the api-server serves it to the viewer.
+        log_file = tmp_path / "airflow" / "logs" / "dag_id=probe" / f"run_id={run_id}" / "task_id=say" / "attempt=1.log"
+        log_file.parent.mkdir(parents=True, exist_ok=True)
+        log_file.write_text(json.dumps({"event": f"probe said {suffix}", "level": "info",
+                                        "timestamp": "2026-01-01T00:00:00Z"}) + "\n", encoding="utf-8")
+        status, log = api_call(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances/say/logs/1"
+                                       "?full_content=true", viewer)
+        assert status == 200 and f"probe said {suffix}" in json.dumps(log)
+        changes = [("POST", "/api/v2/dags/probe/dagRuns", {"logical_date": None}),
+                   ("POST", "/api/v2/dags/probe/clearTaskInstances", {"dry_run": True}),
+                   ("PATCH", "/api/v2/dags/probe", {"is_paused": True}),
+                   ("POST", "/api/v2/backfills", {"dag_id": "probe", "from_date": "2026-01-01T00:00:00Z",
+                                                  "to_date": "2026-01-02T00:00:00Z"})]
+        for method, path, body in changes:
+            assert api_call(base, method, path, viewer, body)[0] == 403, (method, path)
+        assert api_call(base, "POST", "/api/v2/dags/probe/dagRuns", engineer, {"logical_date": None})[0] == 200
+        assert api_call(base, "POST", "/api/v2/dags/probe/clearTaskInstances", engineer, {"dry_run": True})[0] == 200
+        assert api_call(base, "GET", "/auth/fab/v1/users", engineer)[0] == 403
+        assert api_call(base, "GET", "/auth/fab/v1/users", administrator)[0] == 200
     finally:
         if api is not None and api.poll() is None:
             os.killpg(api.pid, signal.SIGTERM)

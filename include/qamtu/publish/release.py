@@ -29,6 +29,7 @@ import pyarrow.parquet as pq
 
 from qamtu.periods import parse_period
 from qamtu.publish import formats, report, revisions
+from qamtu.publish.database import publish_latest_database, write_release_database
 from qamtu.publish.i18n import LANGUAGES, README, UI
 from qamtu.publish.tables import (
     NATION,
@@ -201,6 +202,8 @@ def move_pointers(area, manifest: dict[str, Any], manifest_bytes: bytes, on_step
     area.put_bytes(LATEST, formats.dumps_json(document))
     if on_step:
         on_step(f"pointer {LATEST}")
+    if moves:
+        publish_latest_database(area, manifest, echo=echo)
     echo(f"publish: latest/{manifest['period']}.json → v{manifest['version']}"
          + (f"; latest.json → {manifest['period']} v{manifest['version']}" if moves else ""))
     return moves
@@ -334,6 +337,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         with tempfile.TemporaryDirectory(prefix="qamtu-release-") as tmp:
             folder = Path(tmp)
             names = build_files(folder, marts, period, version, published_at, methodology, changes, echo=echo)
+            names = sorted(names + write_release_database(folder, marts, period, version, published_at, area,
+                                                          settings, echo=echo))
             files = []
             for index, name in enumerate(names, start=1):
                 path = folder / name
