@@ -22,6 +22,7 @@ class Defect:
     description: str
     where: str = ""  # "<kind> <report_type> …": the file it is placed in
     alters_expected: tuple[str, ...] = ()  # headline indicators that differ from expected.json when it is loaded
+    audit_warning: bool = False  # an audit defect the audit reports as a warning (it does not block publication)
 
     @property
     def report_type(self) -> str | None:
@@ -33,7 +34,7 @@ class Defect:
         """error (row quarantined, file rejected, audit fails) or warning (loaded, and said so), as the
         contract's rule catalogue has it."""
         if self.stage != "ingest":
-            return "error"
+            return "warning" if self.audit_warning else "error"
         return rule_severity(self.rule, self.report_type)
 
 
@@ -154,11 +155,11 @@ _LIST = (
            "akimat challenges"),
     Defect("response_unknown_challenge", "audit", "challenge_response_known",
            "An extra operator response to a challenge number no akimat ever submitted.",
-           "operator challenge_responses"),
+           "operator challenge_responses", audit_warning=True),
     Defect("response_after_deadline", "audit", "challenge_response_in_time",
            "An extra operator response to a challenge of the previous period, dated after its deadline (the "
            "challenge stays as the truth says: upheld on the deadline, or decided by the earlier answer). Needs a "
-           "previous generated period.", "operator challenge_responses"),
+           "previous generated period.", "operator challenge_responses", audit_warning=True),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _LIST}
