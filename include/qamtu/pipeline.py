@@ -126,8 +126,13 @@ def promote(period: str | None = None, settings: Settings | None = None, echo: E
 def publish(period: str, settings: Settings | None = None, echo: Echo = print,
             notes: str | None = None) -> dict[str, Any]:
     from qamtu.publish import publish_release
+    from qamtu.publish.worklists import write_worklists
 
-    return publish_release(period, settings=settings or get_settings(), echo=echo, notes=notes)
+    settings = settings or get_settings()
+    release = publish_release(period, settings=settings, echo=echo, notes=notes)
+    # Each akimat's inspection worklist of the published figures, to its own non-public area.
+    write_worklists(period, settings, echo=echo)
+    return release
 
 
 def audit_failure_alert(period: str, report: dict[str, Any], settings: Settings | None = None,

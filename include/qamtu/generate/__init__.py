@@ -72,7 +72,14 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
                          progress: ProgressCallback | None = None) -> dict[str, Any]:
     from qamtu.contracts import load_contract
     from qamtu.generate import inject
-    from qamtu.generate.claims import HIGH_SPEED_MBPS, MIN_TESTS, ClaimStats, challenge_outcomes, deadlines, period_claims
+    from qamtu.generate.claims import (
+        HIGH_SPEED_MBPS,
+        MIN_TESTS,
+        ClaimStats,
+        challenge_outcomes,
+        deadlines,
+        period_claims,
+    )
     from qamtu.generate.formats import AKIMAT_FORMATS, OPERATOR_FORMATS, file_format, landing_key, render
     from qamtu.generate.speed import write_speed_tests
     from qamtu.generate.tables import build_table, submissions
