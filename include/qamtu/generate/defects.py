@@ -148,7 +148,8 @@ _LIST = (
            "km fall; only stretches other operators also cover are left out (road_km_covered unchanged). "
            "Needs a previous generated period.", "operator road_coverage"),
     Defect("missing_submission", "audit", "submission_complete",
-           "An akimat's power_connections file is absent for the period.", "akimat power_connections"),
+           "An akimat's power_connections file is absent for the period.", "akimat power_connections",
+           audit_warning=True),  # the completeness policy withholds or flags the figures; the audit warns
     # --- claims and challenges -------------------------------------------------------------------
     Defect("challenge_unknown_settlement", "ingest", "reference",
            "An extra challenge of a 9-digit KATO code (in the akimat's region) that is not in the classifier.",
