@@ -43,6 +43,12 @@ def load_scenario(warehouse) -> None:
     for period in ("2026-01", "2026-02"):
         submit(warehouse, "kcell", period, "base_stations", [site("K1", V_UPHELD)])
         submit(warehouse, "beeline", period, "base_stations", [site("B1", V_REJECTED)])
+        # Every report population_access_share needs is in (docs/methodology.md, Completeness), so the
+        # figure is published (not withheld): the other operators report no sites and no fibre.
+        for operator in ("kazakhtelecom", "tele2"):
+            submit(warehouse, operator, period, "base_stations", [])
+        for operator in ("kazakhtelecom", "kcell", "beeline", "tele2"):
+            submit(warehouse, operator, period, "settlement_fiber", [])
         submit(warehouse, REGION, period, "settlement_connectivity", [
             {"kato_code": V_UPHELD, "has_fibre": False, "has_mobile_4g": False},
             {"kato_code": V_REJECTED, "has_fibre": False, "has_mobile_4g": False}])
