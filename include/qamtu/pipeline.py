@@ -141,10 +141,14 @@ def publish(period: str, settings: Settings | None = None, echo: Echo = print,
     unless the period's latest audit passed on exactly the rows now in the candidate. There is no
     way around it: every entry point (CLI, ``qamtu run``, Airflow) publishes through here."""
     from qamtu.publish import publish_release
+    from qamtu.publish.worklists import write_worklists
 
     settings = settings or get_settings()
     promote(period, settings, echo)
-    return publish_release(period, settings=settings, echo=echo, notes=notes)
+    release = publish_release(period, settings=settings, echo=echo, notes=notes)
+    # Each akimat's inspection worklist of the published figures, to its own non-public area.
+    write_worklists(period, settings, echo=echo)
+    return release
 
 
 def status(settings: Settings | None = None, periods: list[str] | None = None):

@@ -126,6 +126,23 @@ SPEC: dict[str, tuple[str, dict[str, tuple[str, str]]]] = {
         "upload_mbps": ("number", None),
         "latency_ms": ("number", None),
     }),
+    # Issue 15 (claims against measurements, and challenges): the two report types it adds.
+    "challenges": ("akimat", {
+        "challenge_id": ("string", REQ),
+        "kato_code": ("string", REQ),
+        "operator": ("string", REQ),
+        "claim": ("string", REQ),
+        "evidence": ("string", REQ),
+        "measured_download_mbps": ("number", COND),
+        "complaints": ("integer", COND),
+        "submitted_on": ("date", REQ),
+    }),
+    "challenge_responses": ("operator", {
+        "challenge_id": ("string", REQ),
+        "response": ("string", REQ),
+        "evidence": ("string", COND),
+        "responded_on": ("date", REQ),
+    }),
 }
 
 OPERATORS = {"kazakhtelecom", "kcell", "beeline", "tele2"}
@@ -140,6 +157,10 @@ SPEC_ENUMS = {
     ("land_allocation", "decision"): ["pending", "approved", "rejected"],
     ("quality_inspections", "technology"): ANY_ACCESS,
     ("speed_tests", "technology"): ANY_ACCESS,
+    ("challenges", "claim"): ["fibre", "mobile_4g", "mobile_5g"],
+    ("challenges", "evidence"): ["own_measurements", "citizen_complaints"],
+    ("challenge_responses", "response"): ["accept", "contest"],
+    ("challenge_responses", "evidence"): ["own_measurements", "network_logs"],
 }
 OPERATOR_FIELDS = {
     ("land_allocation", "operator"),
@@ -147,6 +168,7 @@ OPERATOR_FIELDS = {
     ("quality_inspections", "operator"),
     ("power_connections", "operator"),
     ("speed_tests", "operator"),
+    ("challenges", "operator"),
 }
 # Spec: ≥ 0 and > 0 bounds, coordinates in Kazakhstan.
 SPEC_MINIMUM_ZERO = {
@@ -155,6 +177,7 @@ SPEC_MINIMUM_ZERO = {
     ("pole_access", "poles_requested"), ("pole_access", "poles_granted"),
     ("quality_inspections", "measured_download_mbps"), ("quality_inspections", "fine_kzt"),
     ("speed_tests", "download_mbps"), ("speed_tests", "upload_mbps"), ("speed_tests", "latency_ms"),
+    ("challenges", "measured_download_mbps"), ("challenges", "complaints"),
 }
 SPEC_POSITIVE = {("settlement_fiber", "max_speed_mbps"), ("quality_inspections", "required_download_mbps")}
 COORDINATES = {"latitude": (40.5, 55.5), "longitude": (46.5, 87.4)}
@@ -181,7 +204,7 @@ REFERENCES = {
 }
 AKIMAT_KATO_FIELDS = {
     ("land_allocation", "kato_code"), ("pole_access", "district_kato"),
-    ("quality_inspections", "kato_code"), ("settlement_connectivity", "kato_code"),
+    ("quality_inspections", "kato_code"), ("settlement_connectivity", "kato_code"), ("challenges", "kato_code"),
 }
 # Row rules the spec implies: (check, field, the parameters that matter).
 SPEC_ROW_RULES = {
@@ -217,6 +240,15 @@ SPEC_ROW_RULES = {
     },
     "settlement_connectivity": set(),
     "speed_tests": {("not_after_period_end", "measured_at", None)},
+    "challenges": {
+        ("required_iff", "measured_download_mbps", ("evidence", ("own_measurements",))),
+        ("required_iff", "complaints", ("evidence", ("citizen_complaints",))),
+        ("not_after_period_end", "submitted_on", None),
+    },
+    "challenge_responses": {
+        ("required_iff", "evidence", ("response", ("contest",))),
+        ("not_after_period_end", "responded_on", None),
+    },
 }
 # Header and value spellings the spec lists (any case, spaces around ignored).
 SPEC_HEADERS = {
@@ -617,7 +649,7 @@ def test_messages_fill_what_the_contract_knows():
     missing = rule_message("file.missing_column", "en", "settlement_fiber", field="kato_code", file="a.csv")
     assert "КАТО коды" in missing and "kato_code" in missing
     unknown = rule_message("file.unknown_report_type", "en", value="roads", kind="operator", file="k")
-    assert "base_stations, city_5g, road_coverage, settlement_fiber" in unknown
+    assert "base_stations, challenge_responses, city_5g, road_coverage, settlement_fiber" in unknown
     assert rule_message("file.unreadable", "en", file="x/base_stations.xlsx", detail="bad zip") == (
         "x/base_stations.xlsx cannot be read as XLSX (bad zip)."
     )

@@ -1,5 +1,7 @@
 {#- Per period and settlement: base stations over all operators (one row per operator site: the last
-    line of a file wins over an earlier duplicate). Technologies '2G' < '3G' < '4G' < '5G' sort as text. -#}
+    line of a file wins over an earlier duplicate). Technologies '2G' < '3G' < '4G' < '5G' sort as text.
+    An operator's 4G or 5G sites in a settlement whose claim an upheld challenge struck out
+    (int_claim_voids) no longer count from the period after the decision on. -#}
 with
 
 sites as (
@@ -20,12 +22,26 @@ settlements as (
 
 ),
 
+voids as (
+
+    select period, kato_code, operator, claim from {{ ref('int_claim_voids') }}
+
+),
+
 conformed as (
 
     select deduplicated.*
     from deduplicated
     inner join settlements
         on settlements.kato_code = deduplicated.kato_code
+    where not exists (
+        select 1
+        from voids
+        where voids.period = deduplicated.period
+          and voids.kato_code = deduplicated.kato_code
+          and voids.operator = deduplicated.operator
+          and voids.claim = case deduplicated.technology when '4G' then 'mobile_4g' when '5G' then 'mobile_5g' end
+    )
 
 ),
 

@@ -16,7 +16,10 @@ Extra keys (Frictionless allows custom properties):
   ``{"feeds": {indicator: "block" | "flag"}}`` (the completeness policy: which headline indicators
   the report feeds, and what a missing or rejected report does to them — ``block``: withheld, SDMX
   ``OBS_STATUS`` M, in the areas the submitter reports for, national figures of an akimat's report
-  flagged provisional; ``flag``: published, flagged provisional, P; see docs/methodology.md).
+  flagged provisional; ``flag``: published, flagged provisional, P; see docs/methodology.md),
+  ``x-expected-each-period`` (default true; false: submitted only in a month with something to report,
+  so a period without it is complete — challenges and their responses), ``x-deadlines`` (days a
+  procedure allows: ``challenges`` ``response_days`` / ``review_days``).
 - field: ``x-aliases`` (header names in ru/kk/en), ``x-value-aliases`` {canonical: [aliases]},
   ``x-value-labels`` {canonical: {en,ru,kk}} (the preferred spelling of each value per language,
   also accepted on input), ``x-enum-from: operators`` (enum, value aliases and value labels taken
@@ -154,6 +157,8 @@ class Contract:
     large: bool
     sheet_aliases: tuple[str, ...]
     raw: dict[str, Any]
+    expected_each_period: bool = True
+    deadlines: dict[str, int] = field(default_factory=dict)
 
     @property
     def field_names(self) -> tuple[str, ...]:
@@ -255,6 +260,8 @@ def contract_from_json(spec: dict[str, Any]) -> Contract:
         large=bool(spec.get("x-large", False)),
         sheet_aliases=tuple(spec.get("x-sheet-aliases", ())),
         raw=spec,
+        expected_each_period=bool(spec.get("x-expected-each-period", True)),
+        deadlines={k: int(v) for k, v in spec.get("x-deadlines", {}).items() if k != "description"},
     )
 
 
@@ -295,6 +302,11 @@ def all_contracts() -> dict[str, Contract]:
 
 def report_types_of(kind: str) -> tuple[str, ...]:
     return tuple(rt for rt, c in all_contracts().items() if c.kind == kind)
+
+
+def periodic_report_types_of(kind: str) -> tuple[str, ...]:
+    """The report types every submitter of ``kind`` owes each period (``x-expected-each-period``)."""
+    return tuple(rt for rt, c in all_contracts().items() if c.kind == kind and c.expected_each_period)
 
 
 @cache

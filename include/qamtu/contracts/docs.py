@@ -53,6 +53,8 @@ SPEC_ORDER = (
     "quality_inspections",
     "power_connections",
     "settlement_connectivity",
+    "challenges",
+    "challenge_responses",
     "speed_tests",
 )
 SUBMITTER_PLACEHOLDER = {"operator": "<operator>", "akimat": "<region code>", "measurement": "qos"}
@@ -135,6 +137,11 @@ def _report_section(number: int, contract: Contract) -> list[str]:
     else:
         out.append(f"- Formats: {formats}.")
     out.append(f"- Nature: {NATURE_WORDS[c.nature]}.")
+    if not c.expected_each_period:
+        out.append("- Due: only in a month with something to report (a month without this file is complete).")
+    if c.deadlines:
+        days = ", ".join(f"`{k}` = {v} days" for k, v in c.deadlines.items())
+        out.append(f"- Deadlines: {days}. {c.raw.get('x-deadlines', {}).get('description', '')}".rstrip())
     if c.primary_key:
         out.append(f"- One row per {', '.join(f'`{k}`' for k in c.primary_key)} (no repeats in a file).")
     out.append(f"- XLSX sheet: the first sheet, or one named {_codes(distinct_spellings(c.sheet_names()))}.")

@@ -70,7 +70,16 @@ def _dump(path: Path, value: Any) -> None:
 
 def generate_submissions(out: Path, periods: list[str], scale: float, seed: int, defects: list[str] | None = None,
                          progress: ProgressCallback | None = None) -> dict[str, Any]:
+    from qamtu.contracts import load_contract
     from qamtu.generate import inject
+    from qamtu.generate.claims import (
+        HIGH_SPEED_MBPS,
+        MIN_TESTS,
+        ClaimStats,
+        challenge_outcomes,
+        deadlines,
+        period_claims,
+    )
     from qamtu.generate.formats import AKIMAT_FORMATS, OPERATOR_FORMATS, file_format, landing_key, render
     from qamtu.generate.speed import write_speed_tests
     from qamtu.generate.tables import build_table, submissions
@@ -104,12 +113,13 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
     }
     records: list[dict[str, Any]] = []
     skipped: list[dict[str, str]] = []
+    claims_truth: dict[str, dict[str, Any]] = {}
     files = 0
     for period in periods:
         tables = {(kind, sub, rt): build_table(world, kind, sub, rt, period)
                   for kind, sub, rt in keys if rt != "speed_tests"}
         rows_clean = {landing_key(k, s, period, rt, file_format(k, s, rt, period).ext): len(t.rows)
-                      for (k, s, rt), t in tables.items()}
+                      for (k, s, rt), t in tables.items() if t.rows or load_contract(rt).expected_each_period}
         truth = period_truth(world, period)
         expected["national"][period] = truth["national"]
         expected["regions"][period] = truth["regions"]
@@ -140,7 +150,10 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
                 progress(f"{period} {kind}/{sub}/{rt}", done, total)
             if rt == "speed_tests":
                 bad = next((i.speed_row for i in mine if i.speed_row is not None), None)
-                speed = write_speed_tests(world, period, out / "landing" / key, fmt.ext, negative_download_at=bad)
+                month_stats: list[ClaimStats] = []
+                speed = write_speed_tests(world, period, out / "landing" / key, fmt.ext, negative_download_at=bad,
+                                          claim_stats=month_stats)
+                claims_truth[period] = period_claims(world, period, month_stats[0])
                 files += 1
                 file_facts[key] = {"rows": speed["rows"], "header_line": 1}
                 facts_speed = speed
@@ -154,7 +167,8 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
                 if inj.transform is not None:
                     data = inj.transform(table, fmt, rendered)
             rendered_by_key[(kind, sub, rt)] = (key, data)
-            omitted = any(inj.omit for inj in mine)
+            # A report due only when there is something to report (challenges, responses) is not sent empty.
+            omitted = any(inj.omit for inj in mine) or (not table.rows and not load_contract(rt).expected_each_period)
             if not omitted:
                 _write(out / "landing" / key, data)
                 files += 1
@@ -192,6 +206,12 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
             "speed_tests": facts_speed,
         }
 
+    verdicts = {period: {(c["kato_code"], c["operator"], c["claim"]): c["verdict"] for c in truth["claims"]}
+                for period, truth in claims_truth.items()}
+    outcomes = challenge_outcomes(world, periods, verdicts)
+    _dump(out / "truth" / "claims.json", {
+        "meta": {"min_tests": MIN_TESTS, "high_speed_mbps": HIGH_SPEED_MBPS, **deadlines()},
+        "periods": {period: {**claims_truth[period], **outcomes[period]} for period in periods}})
     _dump(out / "truth" / "expected.json", expected)
     _dump(out / "truth" / "defects.json", records)
     _dump(out / "truth" / "facts.json", facts)

@@ -22,6 +22,7 @@ class Defect:
     description: str
     where: str = ""  # "<kind> <report_type> …": the file it is placed in
     alters_expected: tuple[str, ...] = ()  # headline indicators that differ from expected.json when it is loaded
+    audit_warning: bool = False  # an audit defect the audit reports as a warning (it does not block publication)
 
     @property
     def report_type(self) -> str | None:
@@ -33,7 +34,7 @@ class Defect:
         """error (row quarantined, file rejected, audit fails) or warning (loaded, and said so), as the
         contract's rule catalogue has it."""
         if self.stage != "ingest":
-            return "error"
+            return "warning" if self.audit_warning else "error"
         return rule_severity(self.rule, self.report_type)
 
 
@@ -46,6 +47,10 @@ AUDIT_RULES = {
     "cumulative_not_decreasing": "an operator's connected settlements and covered road km do not fall from one "
                                  "period to the next without a revision",
     "submission_complete": "every submitter sent every report type for the period",
+    "challenge_response_known": "an operator's response answers a challenge the pipeline has received, of a "
+                                "claim of that operator",
+    "challenge_response_in_time": "an operator's response comes within the challenges contract's response_days "
+                                  "(a late one is ignored: the challenge was upheld on its deadline)",
 }
 
 _LIST = (
@@ -143,7 +148,19 @@ _LIST = (
            "km fall; only stretches other operators also cover are left out (road_km_covered unchanged). "
            "Needs a previous generated period.", "operator road_coverage"),
     Defect("missing_submission", "audit", "submission_complete",
-           "An akimat's power_connections file is absent for the period.", "akimat power_connections"),
+           "An akimat's power_connections file is absent for the period.", "akimat power_connections",
+           audit_warning=True),  # the completeness policy withholds or flags the figures; the audit warns
+    # --- claims and challenges -------------------------------------------------------------------
+    Defect("challenge_unknown_settlement", "ingest", "reference",
+           "An extra challenge of a 9-digit KATO code (in the akimat's region) that is not in the classifier.",
+           "akimat challenges"),
+    Defect("response_unknown_challenge", "audit", "challenge_response_known",
+           "An extra operator response to a challenge number no akimat ever submitted.",
+           "operator challenge_responses", audit_warning=True),
+    Defect("response_after_deadline", "audit", "challenge_response_in_time",
+           "An extra operator response to a challenge of the previous period, dated after its deadline (the "
+           "challenge stays as the truth says: upheld on the deadline, or decided by the earlier answer). Needs a "
+           "previous generated period.", "operator challenge_responses", audit_warning=True),
 )
 
 DEFECTS: dict[str, Defect] = {d.name: d for d in _LIST}
@@ -226,6 +243,18 @@ def defects_markdown() -> str:
         "  (settlements listed/connected and households connected per operator), `road_km_by_operator`,",
         "  `road_km_sum_of_operators` (overlaps counted as often as reported), `road_km_union`,",
         "  `city_5g_share_by_city`, `speed_tests` (rows, by operator, by technology).",
+        "- `truth/claims.json`: `meta` (the verdict thresholds and challenge deadlines used) and per period:",
+        "  `claims` (every operator claim — fibre connected, active 4G, active 5G — per settlement with its",
+        "  speed tests, median and 10th-percentile download and verdict: confirmed, contradicted, disputed,",
+        "  unverified), `verdict_counts` (per operator and `all`), `worklists` (per region, the flagged",
+        "  settlements in rank order), `disputed_settlements` (per region), `challenges` (those submitted in",
+        "  generated periods up to this one, with status at the period's end, decision date and days to",
+        "  resolve), `statistics` (per region and `KZ`, per operator and `all`: received, open, answered,",
+        "  upheld, rejected, complaints, median days to resolve), `responses_to_unknown_challenges` (answers to",
+        "  challenges submitted before the first generated period), `claims_voided` (upheld challenges in",
+        "  force in this period) and `voided_from_this_period` (those decided in the previous month).",
+        "  Overstated claims (their speed tests run slow), disputed settlements (the akimat's `has_mobile_4g`",
+        "  = no) and challenges are part of the clean world (`include/qamtu/generate/claims.py`).",
         "",
     ]
     return "\n".join(lines)

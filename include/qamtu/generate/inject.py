@@ -601,6 +601,71 @@ def covered_km_drop(ctx: Context) -> Injection:
     raise DefectSkipped(f"{ctx.period}: no operator's stretches are covered by others enough to drop")
 
 
+# --- claims and challenges ----------------------------------------------------------------------
+def _challenge_akimat(ctx: Context, name: str) -> str:
+    """An akimat with challenges this period if any (so the defect's row sits among good ones)."""
+    busy = [a for a in ctx.world.akimats if ctx.table("akimat", a, "challenges").rows]
+    choices = busy or [a for a in ctx.world.akimats if any(ctx.world.rural[i] for i in ctx.world.by_region[a])]
+    return choices[int(ctx.rng(name + "/akimat").integers(len(choices)))]
+
+
+def challenge_unknown_settlement(ctx: Context) -> Injection:
+    name = "challenge_unknown_settlement"
+    world = ctx.world
+    a = _challenge_akimat(ctx, name)
+    i = next(i for i in world.by_region[a] if world.rural[i])
+    code = next(world.codes[i][:6] + suffix for suffix in ("989", "988", "987", "986")
+                if world.codes[i][:6] + suffix not in world.kato_codes)
+    row = {"challenge_id": f"{a}-CH-{ctx.period.replace('-', '')}-901", "kato_code": code, "operator": "kcell",
+           "claim": "mobile_4g", "evidence": "citizen_complaints", "measured_download_mbps": None, "complaints": 12,
+           "submitted_on": month_first_day(ctx.m) + timedelta(days=4)}
+    table = ctx.table("akimat", a, "challenges")
+    ctx.insert(table, row, ctx.rng(name))
+    return Injection(name, ("akimat", a, "challenges"), row, "row", kato_code=code, operator="kcell",
+                     region_code=a, field="kato_code", value=code)
+
+
+def response_unknown_challenge(ctx: Context) -> Injection:
+    name = "response_unknown_challenge"
+    op = _operator(ctx, name, MOBILE)
+    region = _akimat(ctx, name)
+    challenge_id = f"{region}-CH-{ctx.period.replace('-', '')}-999"
+    row = {"challenge_id": challenge_id, "response": "contest", "evidence": "network_logs",
+           "responded_on": month_first_day(ctx.m) + timedelta(days=6)}
+    ctx.insert(ctx.table("operator", op, "challenge_responses"), row, ctx.rng(name))
+    return Injection(name, ("operator", op, "challenge_responses"), row, "row", operator=op, region_code=region,
+                     field="challenge_id", value=challenge_id)
+
+
+def response_after_deadline(ctx: Context) -> Injection:
+    from qamtu.generate.claims import plan
+
+    name = "response_after_deadline"
+    if not ctx.has_previous:
+        raise DefectSkipped(f"{ctx.period}: needs the previous period's challenges")
+    world = ctx.world
+    end = month_last_day(ctx.m)
+    previous = [c for region in world.regions for c in plan(world).challenges_of_month(region, ctx.m - 1)
+                if c.deadline_on + timedelta(days=3) <= end]
+    # A silent challenge first (upheld on its deadline); else one answered in time before this period.
+    silent = [c for c in previous if c.responded_on is None]
+    answered = [c for c in previous if c.responded_on is not None and c.responded_on < month_first_day(ctx.m)]
+    choices = silent or answered
+    if not choices:
+        raise DefectSkipped(f"{ctx.period}: no challenge of the previous period whose deadline has passed")
+    c = choices[int(ctx.rng(name).integers(len(choices)))]
+    responded = c.deadline_on + timedelta(days=3)
+    row = {"challenge_id": c.challenge_id, "response": "contest", "evidence": "own_measurements",
+           "responded_on": responded}
+    table = ctx.table("operator", c.operator, "challenge_responses")
+    if any(r["challenge_id"] == c.challenge_id for r in table.rows):
+        raise DefectSkipped(f"{ctx.period}: {c.challenge_id} is already answered in this period's file")
+    ctx.insert(table, row, ctx.rng(name + "/row"))
+    return Injection(name, ("operator", c.operator, "challenge_responses"), row, "row", kato_code=c.kato_code,
+                     operator=c.operator, region_code=c.region, field="responded_on", value=responded,
+                     details={"challenge_id": c.challenge_id, "deadline_on": c.deadline_on})
+
+
 # Application order: changes of existing rows before extra rows, so nothing edits a defect's row.
 def apply(name: str, ctx: Context, slots: dict[str, str], speed_rows: int) -> Injection:
     table_free = {
@@ -626,7 +691,8 @@ ORDER = (
     "decision_before_request", "unknown_operator", "invalid_date", "negative_number",
     "coordinates_outside_kazakhstan", "duplicate_id", "speed_out_of_range", "totals_row_mismatch", "empty_file",
     "truncated_xlsx", "binary_junk_csv", "wrong_encoding", "missing_submission", "file_in_wrong_folder",
-    "wrong_period_folder", "unknown_submitter", "zero_byte_resubmission",
+    "wrong_period_folder", "unknown_submitter", "zero_byte_resubmission", "challenge_unknown_settlement",
+    "response_unknown_challenge", "response_after_deadline",
 )
 assert set(ORDER) == set(DEFECTS), set(ORDER) ^ set(DEFECTS)
 

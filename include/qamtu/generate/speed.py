@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gzip
 from calendar import monthrange
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from functools import cache
@@ -19,6 +20,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from qamtu.generate.claims import THROTTLE, ClaimStats, plan, speed_key
 from qamtu.generate.world import LAT_RANGE, LON_RANGE, STREAM, World, month_index, rng_for
 
 ROWS_PER_MONTH = 10_000_000
@@ -66,6 +68,7 @@ class SpeedTestSource:
         self.start = int(datetime(year, month, 1, tzinfo=UTC).timestamp())
         self.seconds = monthrange(year, month)[1] * 86400
         self.prefix = f"QOS{year}{month:02d}-"
+        self.throttled = plan(world).throttled
         # Timestamps as text, assembled from two small lookup arrays (much faster than strftime).
         days = monthrange(year, month)[1]
         self.day_text = pa.array([f"{year}-{month:02d}-{d + 1:02d}T" for d in range(days)], pa.string())
@@ -74,9 +77,11 @@ class SpeedTestSource:
     def chunks(self) -> int:
         return (self.rows + CHUNK_ROWS - 1) // CHUNK_ROWS
 
-    def chunk(self, c: int, negative_download_at: int | None = None, text_times: bool = False) -> pa.Table:
+    def chunk(self, c: int, negative_download_at: int | None = None, text_times: bool = False,
+              sink: Callable[[np.ndarray, np.ndarray], None] | None = None) -> pa.Table:
         """Rows ``c * CHUNK_ROWS`` … of the month; ``text_times`` gives ``measured_at`` as ISO 8601 text
-        (``2026-03-01T08:15:00Z``) for CSV, else a UTC timestamp column (Parquet)."""
+        (``2026-03-01T08:15:00Z``) for CSV, else a UTC timestamp column (Parquet). ``sink`` receives each
+        row's claim group (``claims.speed_key``) and download, the defect's negative row left out."""
         first = c * CHUNK_ROWS
         n = min(CHUNK_ROWS, self.rows - first)
         rng = rng_for(self.world.seed, STREAM["speed"], self.m + 1000, c)
@@ -90,9 +95,17 @@ class SpeedTestSource:
         spread = np.where(self.is_city[place], 0.05, 0.01)
         lat = np.clip(self.world.lat[place] + rng.standard_normal(n) * spread, *LAT_RANGE).round(5)
         lon = np.clip(self.world.lon[place] + rng.standard_normal(n) * spread * 1.4, *LON_RANGE).round(5)
-        download = (MEDIAN_DOWNLOAD[tech] * np.exp(rng.standard_normal(n) * 0.6)).round(2)
+        download = MEDIAN_DOWNLOAD[tech] * np.exp(rng.standard_normal(n) * 0.6)
+        # Overstated claims (claims.py): that operator's tests of that technology there run slow.
+        keys = speed_key(place, op, tech)
+        download = np.where(self.throttled[keys], download * THROTTLE, download).round(2)
         upload = (download * rng.uniform(0.15, 0.6, n)).round(2)
         latency = (MEDIAN_LATENCY[tech] * np.exp(rng.standard_normal(n) * 0.4)).round(1)
+        if sink is not None:
+            keep = np.ones(n, dtype=bool)
+            if negative_download_at is not None and first <= negative_download_at < first + n:
+                keep[negative_download_at - first] = False
+            sink(keys[keep], download[keep])
         if negative_download_at is not None and first <= negative_download_at < first + n:
             download[negative_download_at - first] = -12.5
         offset = rng.integers(0, self.seconds, n)
@@ -112,9 +125,21 @@ class SpeedTestSource:
 
 
 def write_speed_tests(world: World, period: str, path: Path, ext: str,
-                      negative_download_at: int | None = None, progress: Any = None) -> dict[str, Any]:
-    """Write one month's file; returns its facts (rows, counts by operator and technology)."""
+                      negative_download_at: int | None = None, progress: Any = None,
+                      claim_stats: list[ClaimStats] | None = None) -> dict[str, Any]:
+    """Write one month's file; returns its facts (rows, counts by operator and technology). With
+    ``claim_stats`` (a list), appends the month's ``ClaimStats`` of the groups with a claim."""
     source = SpeedTestSource(world, period)
+    sink = None
+    kept_keys: list[np.ndarray] = []
+    kept_downloads: list[np.ndarray] = []
+    if claim_stats is not None:
+        mask = plan(world).claim_mask(source.m)
+
+        def sink(keys: np.ndarray, downloads: np.ndarray) -> None:
+            wanted = mask[keys]
+            kept_keys.append(keys[wanted].astype(np.int64))
+            kept_downloads.append(downloads[wanted])
     by_operator = dict.fromkeys(OPERATOR_SHARE, 0)
     by_technology = dict.fromkeys(TECHNOLOGIES, 0)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -127,7 +152,7 @@ def write_speed_tests(world: World, period: str, path: Path, ext: str,
     if ext == "parquet":
         with pq.ParquetWriter(path, SCHEMA, compression="zstd") as writer:
             for c in range(source.chunks()):
-                table = source.chunk(c, negative_download_at)
+                table = source.chunk(c, negative_download_at, sink=sink)
                 writer.write_table(table)
                 tally(table)
                 if progress:
@@ -139,7 +164,7 @@ def write_speed_tests(world: World, period: str, path: Path, ext: str,
                 ThreadPoolExecutor(max_workers=1) as pool:
             pending = None
             for c in range(source.chunks()):
-                table = source.chunk(c, negative_download_at, text_times=True)
+                table = source.chunk(c, negative_download_at, text_times=True, sink=sink)
                 buffer = pa.BufferOutputStream()
                 pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=c == 0, quoting_style="none"))
                 tally(table)
@@ -150,4 +175,8 @@ def write_speed_tests(world: World, period: str, path: Path, ext: str,
                     progress(c + 1, source.chunks())
             if pending is not None:
                 pending.result()
+    if claim_stats is not None:
+        claim_stats.append(ClaimStats.from_arrays(
+            np.concatenate(kept_keys) if kept_keys else np.array([], np.int64),
+            np.concatenate(kept_downloads) if kept_downloads else np.array([], float)))
     return {"rows": source.rows, "by_operator": by_operator, "by_technology": by_technology}

@@ -174,19 +174,42 @@ def power_connections(world: World, region: str, period: str) -> Table:
 
 
 def settlement_connectivity(world: World, region: str, period: str) -> Table:
+    from qamtu.generate.claims import plan
+
     m = month_index(period)
     fibre = world.fibre_connected(m)
-    mobile = world.access_4g(m)
-    rows = [{"kato_code": world.codes[i], "has_fibre": i in fibre, "has_mobile_4g": i in mobile}
+    claims = plan(world)
+    # has_mobile_4g: no where the akimat disputes the operators' 4G (claims.py).
+    rows = [{"kato_code": world.codes[i], "has_fibre": i in fibre, "has_mobile_4g": claims.akimat_has_mobile_4g(i, m)}
             for i in world.by_region[region]]
     return Table("akimat", region, period, "settlement_connectivity", rows)
+
+
+def challenges(world: World, region: str, period: str) -> Table:
+    from qamtu.generate.claims import plan
+
+    rows = [{"challenge_id": c.challenge_id, "kato_code": c.kato_code, "operator": c.operator, "claim": c.claim,
+             "evidence": c.evidence, "measured_download_mbps": c.measured_download_mbps, "complaints": c.complaints,
+             "submitted_on": c.submitted_on}
+            for c in plan(world).challenges_of_month(region, month_index(period))]
+    return Table("akimat", region, period, "challenges", rows)
+
+
+def challenge_responses(world: World, operator: str, period: str) -> Table:
+    from qamtu.generate.claims import plan
+
+    rows = [{"challenge_id": c.challenge_id, "response": c.response, "evidence": c.response_evidence,
+             "responded_on": c.responded_on}
+            for c in plan(world).responses_of_month(operator, month_index(period))]
+    return Table("operator", operator, period, "challenge_responses", rows)
 
 
 BUILDERS = {
     "settlement_fiber": settlement_fiber, "base_stations": base_stations, "road_coverage": road_coverage,
     "city_5g": city_5g, "land_allocation": land_allocation, "pole_access": pole_access,
     "quality_inspections": quality_inspections, "power_connections": power_connections,
-    "settlement_connectivity": settlement_connectivity,
+    "settlement_connectivity": settlement_connectivity, "challenges": challenges,
+    "challenge_responses": challenge_responses,
 }
 
 

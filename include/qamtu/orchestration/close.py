@@ -40,12 +40,12 @@ def deadline_of(period: str, day: int = DEADLINE_DAY) -> dt.datetime:
 
 def expected_submissions() -> list[tuple[str, str, str]]:
     """(kind, submitter, report_type) for every report the contract expects each month."""
-    from qamtu.contracts import report_types_of, submitter_ids
+    from qamtu.contracts import periodic_report_types_of, submitter_ids
 
     return [(kind, submitter, report_type)
             for kind in ("operator", "akimat", "measurement")
             for submitter in submitter_ids(kind)
-            for report_type in report_types_of(kind)]
+            for report_type in periodic_report_types_of(kind)]
 
 
 def _aware(value: Any) -> dt.datetime | None:

@@ -87,6 +87,32 @@ UI: dict[str, dict[str, str]] = {
         "ru": "Проверки акиматов за месяц, выявленные нарушения и наложенные штрафы.",
         "en": "The akimats' inspections in the month, violations found and fines imposed.",
     },
+    "section_claims": {
+        "kk": "Операторлар мәлімдемелері өлшеулерге қарсы және әкімдіктердің наразылықтары",
+        "ru": "Заявления операторов и замеры, оспаривания акиматов",
+        "en": "Operators' claims against measurements, and akimats' challenges",
+    },
+    "section_claims_note": {
+        "kk": "Әр мәлімдеме (ТОБЖ, белсенді 4G/5G) жылдамдық өлшемдерімен салыстырылады: расталды, өлшеулермен "
+              "теріске шығарылды, әкімдік даулады немесе тексерілмеді (өлшем аз). Азаматтардың шағымдары тек "
+              "саналады, тізімделмейді.",
+        "ru": "Каждое заявление (ВОЛС, действующие 4G/5G) сверяется с замерами скорости: подтверждено, опровергнуто "
+              "замерами, оспорено акиматом или не проверено (мало замеров). Жалобы граждан только считаются, "
+              "не перечисляются.",
+        "en": "Each claim (fibre, active 4G/5G sites) is set against the speed tests: confirmed, contradicted by "
+              "measurement, disputed by the akimat, or unverified (too few tests). Citizens' complaints are "
+              "counted, never listed.",
+    },
+    "section_challenges": {
+        "kk": "Наразылықтар: түсті, қанағаттандырылды, қабылданбады, ашық",
+        "ru": "Оспаривания: получено, удовлетворено, отклонено, открыто",
+        "en": "Challenges: received, upheld, rejected, open",
+    },
+    "challenges_upheld": {
+        "kk": "Осы релизден бастап күшіне енген қанағаттандырылған наразылықтар",
+        "ru": "Удовлетворённые оспаривания, действующие с этого выпуска",
+        "en": "Upheld challenges that take effect from this release",
+    },
     "section_changes": {
         "kk": "Алдыңғы релизден бері не өзгерді",
         "ru": "Что изменилось с прошлого выпуска",
@@ -225,6 +251,9 @@ REPORT_TYPES = {
     "settlement_connectivity": {"kk": "әкімдік деректері бойынша байланыс", "ru": "связь по данным акимата",
                                 "en": "connectivity as the akimat sees it"},
     "speed_tests": {"kk": "жылдамдық өлшемдері", "ru": "замеры скорости", "en": "speed tests"},
+    "challenges": {"kk": "әкімдіктердің наразылықтары", "ru": "оспаривания акиматов", "en": "akimats' challenges"},
+    "challenge_responses": {"kk": "наразылықтарға жауаптар", "ru": "ответы на оспаривания",
+                            "en": "answers to challenges"},
 }
 
 

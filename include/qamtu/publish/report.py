@@ -376,6 +376,9 @@ def _column_unit(column: str) -> str:
 
 
 ALL_OPERATORS = "all"
+# Claims against measurements and challenge statistics (per region and KZ, per operator and all).
+CLAIMS_TABLE = "fct_claim_statistics"
+CHALLENGES_TABLE = "fct_challenge_statistics"
 
 
 @cache
@@ -495,6 +498,10 @@ def render(marts: list[MartTable], period: str, version: int, published_at: str,
         support=_region_table(by_name.get(SUPPORT_TABLE), period),
         enforcement=_region_table(by_name.get(ENFORCEMENT_TABLE), period),
         enforcement_by_operator=_region_table(by_name.get(ENFORCEMENT_TABLE), period, by_operator=True),
+        claims=_region_table(by_name.get(CLAIMS_TABLE), period),
+        claims_by_operator=_region_table(by_name.get(CLAIMS_TABLE), period, by_operator=True),
+        challenges=_region_table(by_name.get(CHALLENGES_TABLE), period),
+        challenges_by_operator=_region_table(by_name.get(CHALLENGES_TABLE), period, by_operator=True),
         changes=_changes_view(changes), files=files,
         grid_columns=max(c for c, _ in TILE_GRID.values()), grid_rows=max(r for _, r in TILE_GRID.values()),
     )

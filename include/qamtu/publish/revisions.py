@@ -71,6 +71,20 @@ def input_changes(previous_inputs: list[dict[str, str]], current_inputs: list[di
     return {"resubmissions": resubmissions, "late_submissions": late}
 
 
+def challenges_taking_effect(challenges: pa.Table | None, period: str) -> list[dict[str, str]]:
+    """Upheld challenges whose claim stops counting from ``period`` on (decided in the month before):
+    the release of ``period`` names them. ``challenges``: the fct_challenges mart."""
+    if challenges is None or "effective_from_period" not in challenges.column_names:
+        return []
+    named = []
+    for row in challenges.to_pylist():
+        if (str(row["period"])[:7] == period and row["status"] == "upheld"
+                and str(row["effective_from_period"] or "") == period):
+            named.append({k: None if row[k] is None else str(row[k])
+                          for k in ("challenge_id", "region_code", "kato_code", "operator", "claim", "decided_on")})
+    return sorted(named, key=lambda item: (item["region_code"], item["challenge_id"]))
+
+
 def flagged_figures(progress: pa.Table, period: str) -> list[dict[str, Any]]:
     """The period's figures the completeness policy withheld (M) or flagged provisional (P), with why."""
     if "obs_status" not in progress.column_names:
@@ -82,13 +96,16 @@ def flagged_figures(progress: pa.Table, period: str) -> list[dict[str, Any]]:
 
 
 def compare(previous: dict[str, Any] | None, previous_progress: pa.Table | None, current_progress: pa.Table,
-            current_inputs: list[dict[str, str]], notes: str | None, period: str | None = None) -> dict[str, Any]:
-    """The revision notes of a release, against the previous release (``None`` for the first)."""
+            current_inputs: list[dict[str, str]], notes: str | None, period: str | None = None,
+            challenges_upheld: list[dict[str, str]] | None = None) -> dict[str, Any]:
+    """The revision notes of a release, against the previous release (``None`` for the first).
+    ``challenges_upheld``: the upheld challenges taking effect in this release (:func:`challenges_taking_effect`)."""
     flagged = flagged_figures(current_progress, period) if period else []
     if previous is None or previous_progress is None:
         return {"previous": None, "revised_figures": [], "removed_figures": [],
                 "new_figures": len(headline_figures(current_progress)), "new_periods": [],
-                "resubmissions": [], "late_submissions": [], "flagged_figures": flagged, "notes": notes or ""}
+                "resubmissions": [], "late_submissions": [], "flagged_figures": flagged, "notes": notes or "",
+                "challenges_upheld": challenges_upheld or []}
     figures = diff_figures(headline_figures(previous_progress), headline_figures(current_progress))
     inputs = input_changes(previous.get("inputs") or [], current_inputs, previous.get("period"))
     return {
@@ -98,6 +115,7 @@ def compare(previous: dict[str, Any] | None, previous_progress: pa.Table | None,
         **inputs,
         "flagged_figures": flagged,
         "notes": notes or "",
+        "challenges_upheld": challenges_upheld or [],
     }
 
 
@@ -122,6 +140,13 @@ def notes_markdown(changes: dict[str, Any], period: str, version: int,
                   f"({previous['path']}, {previous.get('published_at') or ''})", ""]
     if changes.get("notes"):
         lines += [f"## {heading('notes')}", "", changes["notes"], ""]
+    if changes.get("challenges_upheld"):
+        lines += [f"## {heading('challenges_upheld')}", "",
+                  "| challenge | region | settlement | operator | claim | upheld on |", "|---|---|---|---|---|---|"]
+        for item in changes["challenges_upheld"]:
+            lines.append(f"| {item['challenge_id']} | {item['region_code']} | {item['kato_code']} | {item['operator']} | "
+                         f"{item['claim']} | {item['decided_on']} |")
+        lines.append("")
     if changes.get("flagged_figures"):
         lines += [f"## {heading('flagged_figures')}", "", "| indicator | region | status | why |", "|---|---|---|---|"]
         for row in changes["flagged_figures"]:

@@ -25,10 +25,10 @@ STAGING, INTERMEDIATE, RAW = "staging", "intermediate", "raw"
 
 def expected_submissions() -> list[tuple[str, str, str]]:
     """(kind, submitter, report_type) of every report due each period, from the contracts."""
-    from qamtu.contracts import KINDS, report_types_of, submitter_ids
+    from qamtu.contracts import KINDS, periodic_report_types_of, submitter_ids
 
     return [(kind, submitter, report_type)
-            for kind in KINDS for submitter in submitter_ids(kind) for report_type in report_types_of(kind)]
+            for kind in KINDS for submitter in submitter_ids(kind) for report_type in periodic_report_types_of(kind)]
 
 
 def template_context(schema: str, period: str, dialect: str) -> dict[str, Any]:

@@ -106,11 +106,11 @@ REPORT_POLICY_COLUMNS = (("kind", "TEXT"), ("submitter", "TEXT"), ("report_type"
 def report_policy_rows() -> list[tuple[str, str, str, str | None, str | None]]:
     """Every report the contracts expect each month × the headline indicator it feeds and what its
     absence does to it (``x-completeness``); a report feeding no indicator has one row with nulls."""
-    from qamtu.contracts import load_contract, report_types_of, submitter_ids
+    from qamtu.contracts import load_contract, periodic_report_types_of, submitter_ids
 
     rows = []
     for kind in ("operator", "akimat", "measurement"):
-        for report_type in report_types_of(kind):
+        for report_type in periodic_report_types_of(kind):  # challenges and answers are not due monthly
             feeds = sorted(load_contract(report_type).completeness.items()) or [(None, None)]
             rows.extend((kind, submitter, report_type, indicator, policy)
                         for submitter in submitter_ids(kind) for indicator, policy in feeds)
