@@ -40,6 +40,7 @@ import datetime as dt
 import decimal
 import gzip
 import io
+import itertools
 import json
 import math
 import re
@@ -51,6 +52,7 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import TOTALS_MARKERS, Contract, normalize_label
+from qamtu.ingest import lines
 from qamtu.ingest.landing import FileRejected, Problem
 
 HEADER_SEARCH_ROWS = 11
@@ -63,6 +65,7 @@ SNIFF_BYTES = 256 * 1024
 _CHUNK = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VOCAB_SPLIT = re.compile(r"[,;\t|\"]+")
+_READERS = itertools.count()  # rejects tables get unique names on a connection
 
 
 @dataclass
@@ -76,6 +79,7 @@ class TextTable:
     totals: dict[str, str | None] | None = None
     totals_line: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    unreadable: list[lines.UnreadableRow] = field(default_factory=list)  # rows kept, to be held back
 
     @property
     def num_rows(self) -> int:
@@ -92,19 +96,100 @@ class TextTable:
 
 @dataclass
 class LargeSource:
-    """How DuckDB reads a large file: ``relation`` is a FROM-able SQL text with ``_line`` and one
+    """How DuckDB reads a large file: :attr:`relation` is a FROM-able SQL text with ``_line`` and one
     column per contract field present (``columns`` maps field → column name in ``relation``).
 
-    ``unnumbered`` (CSV only) is the same reader without ``_line``: numbering rows with
-    ``WITH ORDINALITY`` makes DuckDB read the file on one thread, this one it splits across threads.
-    Its rows come in file order; the row at 0-based position *k* is line ``first_line + k``."""
+    ``unnumbered`` (a regular CSV: see :mod:`.lines`) is the reader without ``_line``: numbering
+    rows with ``WITH ORDINALITY`` makes DuckDB read the file on one thread, this one it splits
+    across threads. Its rows come in file order; the row at 0-based position *k* is line
+    ``first_line + k`` plus the shift of ``breaks`` (rejected lines before it), known once the
+    file has been read (:meth:`collect_unreadable`).
 
-    relation: str
+    CSV rows DuckDB cannot read as a record of the header (too many or too few fields, a quote
+    never closed, bytes that are not UTF-8) are skipped by the reader and recorded in the
+    ``rejects`` table; :meth:`collect_unreadable` turns them into :class:`lines.UnreadableRow`."""
+
+    base: str
     columns: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     unnumbered: str | None = None
     first_line: int | None = None
+    rejects: str | None = None  # DuckDB's rejects table of the reader (CSV)
+    numbered: bool = True  # the base relation has ``_line`` already
+    width: int = 0  # fields in the header
+    unreadable: list[lines.UnreadableRow] = field(default_factory=list)
+    breaks: str | None = None  # table (k, shift): set once the rejects are known
+
+    @property
+    def relation(self) -> str:
+        if self.numbered:
+            return self.base
+        offset = int(self.first_line) - 1
+        if self.breaks is None:
+            return f"(select _ordinal + {offset} as _line, * from {self.base})"
+        return (f"(select s._ordinal + {offset} + coalesce(b.shift, 0) as _line, s.* from {self.base} "
+                f"s asof left join {self.breaks} b on s._ordinal - 1 >= b.k)")
+
+    def collect_unreadable(self, con) -> list[lines.UnreadableRow]:
+        """Read the rejects table once, right after the first full read of the file (later reads
+        append the same rows again); for a regular CSV also create ``breaks``."""
+        found = list(self.unreadable)
+        if self.rejects is None:
+            return found
+        rows = con.execute(
+            f"select line, column_name, error_type, error_message, csv_line from {self.rejects} "
+            f"where scan_id = (select max(scan_id) from {self.rejects}) order by line, column_idx"
+        ).fetchall() if _has_table(con, self.rejects) else []
+        seen: set[int] = set()
+        field_of = {column: name for name, column in self.columns.items()}
+        for duck_line, column, error_type, error_message, csv_line in rows:
+            text = (csv_line or "").lstrip("\r\n")
+            if self.numbered:  # normalised file: the line is the first column
+                head, _, text = text.partition(",")
+                try:
+                    line = int(head)
+                except ValueError:
+                    line = int(duck_line)
+            else:
+                line = int(duck_line)
+            if line in seen:
+                continue
+            seen.add(line)
+            found.append(lines.UnreadableRow(line, text[: lines.RAW_TEXT_LIMIT],
+                                             _reject_detail(str(error_type), error_message or "", self.width),
+                                             field_of.get(column)))
+        if not self.numbered and rows:
+            breaks = lines.shift_breaks([r.line for r in found], int(self.first_line))
+            self.breaks = f"{self.rejects}_breaks"
+            con.execute(f"create or replace temp table {self.breaks} (k bigint, shift bigint)")
+            con.executemany(f"insert into {self.breaks} values (?, ?)", breaks)
+        return sorted(found, key=lambda r: r.line)
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0])
+
+
+_FOUND = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _reject_detail(error_type: str, error_message: str, width: int) -> str:
+    """DuckDB's reject reason in the words of the receipt (English detail, like file details)."""
+    counts = _FOUND.search(error_message)
+    if error_type == "TOO MANY COLUMNS":
+        found = f"{counts[2]}" if counts else "more"
+        return f"{found} fields where the header has {width}"
+    if error_type == "MISSING COLUMNS":
+        found = f"{counts[2]}" if counts else "fewer"
+        return f"{found} fields where the header has {width}"
+    if error_type == "UNQUOTED VALUE":
+        return "a quoted value is not closed, or a quote stands inside an unquoted value"
+    if error_type == "INVALID ENCODING":
+        return "bytes that are not UTF-8 text"
+    if error_type == "LINE SIZE OVER MAXIMUM":
+        return "a line longer than the reader's maximum"
+    return error_message.strip().splitlines()[0] if error_message.strip() else error_type
 
 
 def reject(rule: str, detail: str | None = None) -> FileRejected:
@@ -296,9 +381,10 @@ def is_totals_row(cells: Iterable[str | None]) -> bool:
 
 
 def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str | None], header_line: int | None,
-                contract: Contract, allow_totals: bool = True) -> TextTable:
+                contract: Contract, allow_totals: bool = True, delimiter: str | None = None) -> TextTable:
     """Rows (line, cells) after the header → a :class:`TextTable` (blank rows skipped, trailing
-    totals row set aside)."""
+    totals row set aside). ``delimiter`` (CSV): a row with more or fewer fields than the header is
+    not a record of it (``file.unreadable_row``, as DuckDB's reader judges large files)."""
     columns, problems = map_header(header, contract, header_line)
     kept: list[tuple[int, list[str | None]]] = []
     for line, cells in rows:
@@ -310,6 +396,15 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
         totals = {name: _cell(totals_cells, index) for index, name in columns.items()}
     fields = [f for f in contract.field_names if f in columns.values()]
     index_of = {name: index for index, name in columns.items()}
+    unreadable = []
+    if delimiter is not None:
+        width = len(header)
+        for line, cells in kept:
+            if len(cells) != width:
+                missing = columns.get(len(cells)) if len(cells) < width else None
+                unreadable.append(lines.UnreadableRow(
+                    line, delimiter.join(c or "" for c in cells)[: lines.RAW_TEXT_LIMIT],
+                    f"{len(cells)} fields where the header has {width}", missing))
     table = TextTable(
         fields=fields,
         columns={name: [_cell(cells, index_of[name]) for _, cells in kept] for name in fields},
@@ -318,6 +413,7 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
         totals=totals,
         totals_line=totals_line,
         details={"header_line": header_line},
+        unreadable=unreadable,
     )
     return table
 
@@ -406,7 +502,7 @@ def parse_csv_text(text: str, contract: Contract) -> TextTable:
     if score == 0:
         raise _missing_all(contract, header, header_line)
     try:
-        table = build_table(rows, header, header_line, contract)
+        table = build_table(rows, header, header_line, contract, delimiter=delimiter)
     except csv.Error as error:
         raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
     table.details.update({"delimiter": delimiter, "title_rows": len(title)})
@@ -587,19 +683,35 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     if encoding == "cp1251":
         source = transcode_to_utf8(path, compressed, encoding, workdir / "transcoded.csv")
         compressed = False
-    names = [f"c{i}" for i in range(len(header))]
-    column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-    reader = (
-        f"read_csv({_sql_text(str(source))}, delim={_sql_text(delimiter)}, quote='\"', escape='\"', "
-        f"header=false, skip={header_line}, columns={column_types}, all_varchar=true, "
-        f"compression={_sql_text('gzip' if compressed else 'none')}, auto_detect=false)"
-    )
-    alias = ", ".join(names + ["_ordinal"])
-    relation = f"(select _ordinal + {header_line} as _line, * from {reader} with ordinality as src({alias}))"
+    number = next(_READERS)
+    rejects = f"qamtu_rejects_{number}"
     mapped = {name: f"c{index}" for index, name in columns.items()}
-    return LargeSource(relation, mapped, problems, {"format": "csv", "encoding": encoding,
-                                                    "delimiter": delimiter, "header_line": header_line},
-                       unnumbered=f"(select * from {reader})", first_line=header_line + 1)
+    details = {"format": "csv", "encoding": encoding, "delimiter": delimiter, "header_line": header_line}
+    line_scan = lines.scan(source, compressed)
+    options = (f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', header=false, auto_detect=false, "
+               f"store_rejects=true, rejects_table={_sql_text(rejects)}, "
+               f"rejects_scan={_sql_text(rejects + '_scan')}, max_line_size={lines.LONG_LINE}")
+    if line_scan.regular:
+        names = [f"c{i}" for i in range(len(header))]
+        column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        reader = (f"read_csv({_sql_text(str(source))}, {options}, skip={header_line}, columns={column_types}, "
+                  f"compression={_sql_text('gzip' if compressed else 'none')})")
+        alias = ", ".join(names + ["_ordinal"])
+        return LargeSource(f"(select * from {reader} with ordinality as src({alias}))", mapped, problems, details,
+                           unnumbered=f"(select * from {reader})", first_line=header_line + 1, rejects=rejects,
+                           numbered=False, width=len(header))
+    # Rows that span lines, blank lines, lone carriage returns …: each row written on one line
+    # behind its line number, so the line comes from the data (see :mod:`.lines`).
+    target = workdir / f"lines-{number}.csv"
+    try:
+        _, unreadable = lines.normalise(source, compressed, header_line, target)
+    except (EOFError, OSError, zlib.error) as error:
+        raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
+    details["lines"] = line_scan.reason
+    column_types = "{'_line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    reader = f"read_csv({_sql_text(str(target))}, {options}, skip=0, columns={column_types}, compression='none')"
+    return LargeSource(f"(select * from {reader})", mapped, problems, details, rejects=rejects, numbered=True,
+                       width=len(header), unreadable=unreadable)
 
 
 def _large_parquet(path: Path, contract: Contract) -> LargeSource:
@@ -613,4 +725,4 @@ def _large_parquet(path: Path, contract: Contract) -> LargeSource:
     relation = (f"(select file_row_number + 2 as _line, * from read_parquet({_sql_text(str(path))}, "
                 f"file_row_number=true))")
     mapped = {name: names[index] for index, name in columns.items()}
-    return LargeSource(relation, mapped, problems, {"format": "parquet"})
+    return LargeSource(relation, mapped, problems, {"format": "parquet"}, numbered=True)

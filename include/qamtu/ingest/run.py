@@ -48,6 +48,7 @@ from qamtu.ingest.landing import (
     routing_problems,
     submission_id,
 )
+from qamtu.ingest.lines import UnreadableRow
 from qamtu.ingest.load import (
     ERRORS_COLUMNS,
     ensure_bookkeeping,
@@ -58,7 +59,7 @@ from qamtu.ingest.load import (
     remember_landing,
 )
 from qamtu.ingest.receipts import MAX_LISTED, message, status_of, write_receipt
-from qamtu.ingest.stage import Workbench
+from qamtu.ingest.stage import UNREADABLE_ROW, Workbench
 from qamtu.ingest.suites import q
 from qamtu.periods import period_end
 from qamtu.progress import ProgressCallback, no_progress
@@ -214,28 +215,36 @@ class Run:
                 raise FileRejected(Problem("file.no_rows"))
             sub.parsed = table
             return
+        unreadable: list[UnreadableRow] = []
+        large = None
         try:
             if sub.landing.ext in LARGE_FORMATS:
-                source = parse.prepare_large(scratch, sub.landing.ext, contract, self.bench.scratch)
+                source = large = parse.prepare_large(scratch, sub.landing.ext, contract, self.bench.scratch)
                 relation, columns = source.relation, source.columns
-                in_order = (source.unnumbered, source.first_line) if source.unnumbered else None
             else:
-                in_order = None
                 source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
                 relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
                 self.bench.con.register("_qamtu_incoming", source.to_arrow())
+                unreadable = list(source.unreadable)
+
+            def on_read() -> None:
+                if large is not None:
+                    unreadable.extend(large.collect_unreadable(self.bench.con))
+
             sub.problems.extend(source.problems)
             sub.details.update(source.details)
+            lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
+                       "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
+            target = None
             try:
                 if self.warehouse.dialect == "duckdb":
-                    lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
-                               "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
                     # Fully qualified: the stage view lives in the working database.
                     catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
+                    target = f"{q(catalog)}.raw.{q(contract.report_type)}"
                     rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
-                                                   f"{q(catalog)}.raw.{q(contract.report_type)}", in_order)
+                                                   target, large, on_read)
                 else:
-                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, in_order)
+                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, large, on_read)
             finally:
                 if relation == "_qamtu_incoming":
                     self.bench.con.unregister("_qamtu_incoming")
@@ -243,9 +252,28 @@ class Run:
             # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
             raise _duckdb_problem(error) from error
         sub.staged = True
-        sub.rows_read = rows
-        if rows == 0:
+        sub.rows_read = rows + (len(unreadable) if large is not None else 0)
+        self._unreadable(sub, unreadable, placeholders=large is not None, lineage=lineage, target=target)
+        if sub.rows_read == 0:
             raise FileRejected(Problem("file.no_rows"))
+
+    def _unreadable(self, sub: Submission, rows: list[UnreadableRow], placeholders: bool,
+                    lineage: dict[str, Any] | None = None, target: str | None = None) -> None:
+        """Rows that are not records of the header: each held back with its own finding, unless
+        more than the allowed share of the file is so (then the file is rejected, and says why)."""
+        if not rows:
+            return
+        contract = sub.contract
+        problems = [Problem(UNREADABLE_ROW, line=r.line, field=r.field, value=r.raw,
+                            context={"detail": r.detail}) for r in rows]
+        share = self.settings.ingest_max_unreadable_share
+        if len(rows) > share * sub.rows_read:
+            detail = (f"{len(rows):,} of {sub.rows_read:,} rows ({len(rows) / sub.rows_read:.1%}) cannot be read "
+                      f"as records of the header; at most {share:.1%} may be")
+            raise FileRejected(Problem("file.unreadable", context={"detail": detail}), *problems)
+        sub.problems.extend(problems)
+        self.bench.add_unreadable(contract, sub.submission_id, [(p.line, p.field, p.value) for p in problems],
+                                  placeholders, lineage, target)
 
     def stage_parsed(self, subs: list[Submission]) -> None:
         """Type the parsed small files, one statement per report type (one per file if that fails)."""
@@ -270,6 +298,10 @@ class Run:
             for sub in staged:
                 sub.staged = True
                 sub.rows_read = sub.parsed.num_rows
+                try:
+                    self._unreadable(sub, sub.parsed.unreadable, placeholders=False)
+                except FileRejected as rejected:
+                    sub.reject(rejected.problems)
                 if sub.parsed.totals:
                     sub.problems.extend(self._totals(contract, sub, sub.parsed))
                 sub.parsed = None
@@ -340,7 +372,9 @@ class Run:
                           "context": {**base, **{k: v for k, v in p.context.items() if k in
                                                  ("expected", "detail", "kind", "period", "submitter")}},
                           "detail": p.context.get("detail")})
-        findings = self.bench.findings_of(sub.submission_id) if sub.staged else []
+        # Unreadable rows are listed from the problems (they carry the reader's detail).
+        findings = [f for f in (self.bench.findings_of(sub.submission_id) if sub.staged else [])
+                    if f[3] != UNREADABLE_ROW]
         row_rules = {r.id: r for r in contract.row_rules} if contract else {}
         needs_row = sorted({line for line, _, _, rule, _ in findings
                             if rule in row_rules and set(row_rules[rule].params) & {"other", "when", "key"}})

@@ -1,0 +1,185 @@
+"""Physical line numbers for the rows of a large CSV read by DuckDB.
+
+DuckDB's CSV reader gives rows in file order but no line numbers, and skips what it cannot read
+(``store_rejects``). A row's line is therefore its position plus what DuckDB does not count as one
+row per line: blank lines, quoted values spanning lines, line endings it does not split on (a lone
+``\\r``), and the rows it rejected. Two cases:
+
+- **regular** file (:func:`scan` says so: after the header every row is one line ended by ``\\n`` or
+  ``\\r\\n``, no blank line before the last row): the row at position *k* among the rows DuckDB
+  kept is line ``first_line + k`` plus the number of rejected lines before it; DuckDB's rejects
+  table gives a rejected row's line exactly here (checked against byte offsets). Clean national
+  files are regular; the scan costs one pass over the decompressed bytes with C-speed counting.
+- anything else: :func:`normalise` rewrites the rows after the header into a UTF-8 file whose first
+  column is the row's line in the submitted file (one output line per row, blank lines dropped,
+  ``\\r``/``\\r\\n`` line ends read as line ends), and DuckDB reads the line from there.
+
+Lines follow the shared convention (physical line where the row starts, lines counted the way
+Python's universal newlines count them: ``\\n``, ``\\r\\n`` and a lone ``\\r`` each end one line).
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+_CHUNK = 8 * 1024 * 1024
+_NEWLINE = re.compile(rb"\r\n|\n|\r")
+# A line (no line break inside) holding an odd number of double quotes: a quoted value opens or
+# closes on it, so the row goes on over the next line (or is never closed).
+_ODD_QUOTES = re.compile(rb'^[^"\n]*"(?:[^"\n]*"[^"\n]*")*[^"\n]*$', re.MULTILINE)
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n")
+LONG_LINE = 16 * 1024 * 1024  # bytes; no row of a report comes near it
+RAW_TEXT_LIMIT = 1000  # characters of an unreadable row kept in its finding
+
+
+@dataclass(frozen=True)
+class LineScan:
+    """What one pass over a large CSV's bytes found."""
+
+    regular: bool
+    reason: str | None = None  # the first thing that made the file irregular (for the receipt's format)
+
+
+def _stream(path: Path, compressed: bool):
+    return gzip.open(path, "rb") if compressed else path.open("rb")
+
+
+def scan(path: Path, compressed: bool) -> LineScan:
+    """Whether the file is regular (see the module docstring). Stops at the first irregularity."""
+    tail = b""
+    blank_at_end = False  # a blank line seen; irregular if any data follows it
+    try:
+        with _stream(path, compressed) as stream:
+            while chunk := stream.read(_CHUNK):
+                buffer = tail + chunk
+                cut = buffer.rfind(b"\n") + 1
+                if cut == 0:
+                    tail = buffer
+                    if len(tail) > LONG_LINE:  # not a record of the header: the slow path judges it
+                        return LineScan(False, "a line longer than 16 MiB")
+                    continue
+                body, tail = buffer[:cut], buffer[cut:]
+                if blank_at_end and body.strip(b" \t\r\n"):
+                    return LineScan(False, "blank line")
+                reason = _irregular(body)
+                if reason == "blank line":
+                    if _after_first_blank(body).strip(b" \t\r\n"):
+                        return LineScan(False, reason)
+                    blank_at_end = True  # only blank lines follow so far: harmless at the end of the file
+                elif reason:
+                    return LineScan(False, reason)
+    except (EOFError, OSError, zlib.error):
+        return LineScan(False, "damaged stream")
+    if tail:
+        if blank_at_end and tail.strip(b" \t\r\n"):
+            return LineScan(False, "blank line")
+        reason = _irregular(tail + b"\n")
+        if reason and reason != "blank line":
+            return LineScan(False, reason)
+    return LineScan(True)
+
+
+def _irregular(body: bytes) -> str | None:
+    """``body`` holds whole lines (ends with ``\\n``). Why it is not regular, or None."""
+    if b"\r" in body and body.count(b"\r") != body.count(b"\r\n"):
+        return "a line ending in a lone carriage return"
+    if b"\x00" in body:
+        return "a NUL byte"
+    if b'"' in body and _ODD_QUOTES.search(body.replace(b"\r\n", b"\n")):
+        return "a quoted value spanning lines or never closed"
+    if body.startswith(b"\n") or body.startswith(b"\r\n") or _BLANK_LINE.search(body):
+        return "blank line"
+    return None
+
+
+def _after_first_blank(body: bytes) -> bytes:
+    if body.startswith(b"\n") or body.startswith(b"\r\n"):
+        return body
+    match = _BLANK_LINE.search(body)
+    return body[match.end():] if match else b""
+
+
+def physical_lines(path: Path, compressed: bool) -> Iterator[bytes]:
+    """The file's lines without their line ends (``\\n``, ``\\r\\n``, ``\\r``)."""
+    tail = b""
+    with _stream(path, compressed) as stream:
+        while chunk := stream.read(_CHUNK):
+            buffer = tail + chunk
+            # A trailing "\r" may be the first half of "\r\n": keep it for the next chunk.
+            cut = len(buffer) - 1 if buffer.endswith(b"\r") else len(buffer)
+            parts = _NEWLINE.split(buffer[:cut])
+            tail = parts.pop() + buffer[cut:]
+            yield from parts
+    if tail:
+        parts = _NEWLINE.split(tail)
+        if parts and parts[-1] == b"":
+            parts.pop()
+        yield from parts
+
+
+@dataclass(frozen=True)
+class UnreadableRow:
+    """A row the reader cannot take as a record of the header."""
+
+    line: int
+    raw: str
+    detail: str
+    field: str | None = None  # the contract field of the column where the problem is, when known
+
+
+def normalise(path: Path, compressed: bool, skip_lines: int, target: Path) -> tuple[int, list[UnreadableRow]]:
+    """Write the rows after the first ``skip_lines`` lines to ``target``, each as
+    ``<line>,<row as written>\\n`` (see the module docstring). Rows holding a NUL byte are not
+    written but returned as unreadable. Returns (rows written, unreadable rows)."""
+    written = 0
+    unreadable: list[UnreadableRow] = []
+    row: list[bytes] = []
+    start = quotes = 0
+    with target.open("wb") as sink:
+        def emit(first_line: int, data: bytes) -> None:
+            nonlocal written
+            if b"\x00" in data:
+                unreadable.append(UnreadableRow(first_line, _text(data), "a NUL byte (binary data) in the row"))
+                return
+            sink.write(b"%d," % first_line)
+            sink.write(data)
+            sink.write(b"\n")
+            written += 1
+
+        for number, line in enumerate(physical_lines(path, compressed), start=1):
+            if number <= skip_lines:
+                continue
+            if not row:
+                if not line.strip(b" \t"):
+                    continue  # a blank line is not a row
+                start, quotes = number, 0
+            row.append(line)
+            quotes += line.count(b'"')
+            if quotes % 2 == 0:
+                emit(start, row[0] if len(row) == 1 else b"\n".join(row))
+                row = []
+        if row:  # a quoted value never closed: the rest of the file is that row (the reader rejects it)
+            emit(start, b"\n".join(row))
+    return written, unreadable
+
+
+def _text(data: bytes) -> str:
+    return data[: RAW_TEXT_LIMIT * 4].decode("utf-8", errors="replace").replace("\x00", "\\0")[:RAW_TEXT_LIMIT]
+
+
+def shift_breaks(rejected_lines: list[int], first_line: int) -> list[tuple[int, int]]:
+    """Regular file: (position k among the rows kept, lines to add from k on) for the rejected
+    lines (sorted, unique). The kept row at k is line ``first_line + k + shift``."""
+    breaks: list[tuple[int, int]] = []
+    for index, line in enumerate(sorted(set(rejected_lines))):
+        k = line - first_line - index
+        if breaks and breaks[-1][0] == k:
+            breaks[-1] = (k, index + 1)
+        else:
+            breaks.append((k, index + 1))
+    return breaks
