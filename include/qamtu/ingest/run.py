@@ -53,9 +53,12 @@ from qamtu.ingest.load import (
     ERRORS_COLUMNS,
     ensure_bookkeeping,
     ensure_report_tables,
+    failures,
+    forget_failure,
     known_submissions,
     landing_index,
     load_submission,
+    record_failure,
     remember_landing,
 )
 from qamtu.ingest.receipts import MAX_LISTED, message, status_of, write_receipt
@@ -168,11 +171,12 @@ class Run:
         self.receipts = open_area("receipts", settings)
         self.now = dt.datetime.now(dt.UTC)
         self.tables_ready: set[str] = set()  # report types whose raw and quarantine tables were ensured
+        self.current: Submission | None = None  # the file being received (for a failure's receipt)
 
     # -- 1–4: read one file into the working database ---------------------------------------------
     def receive(self, obj, number: int, known: set[str]) -> Submission | None:
         landing = parse_landing_key(str(obj))
-        sub = Submission(str(obj), landing, obj.size, obj.etag, obj.last_modified)
+        sub = self.current = Submission(str(obj), landing, obj.size, obj.etag, obj.last_modified)
         scratch = self.bench.scratch / "incoming" / f"{number}.{landing.ext or 'bin'}"
         try:
             sub.sha256 = _fetch(self.landing, sub.key, scratch)
@@ -352,6 +356,9 @@ class Run:
             routes[report_type] = route
         return routes
 
+    def failed_receipt(self, obj, sub: Submission | None, step: str, error: Exception, attempts: int) -> str:
+        return _failed_receipt(self, obj, sub, step, error, attempts)
+
     # -- 6: findings → receipt, rows → warehouse ------------------------------------------------
     def _row_context(self, sub: Submission, lines: list[int]) -> dict[int, dict[str, Any]]:
         if not lines:
@@ -449,6 +456,28 @@ class Run:
                 "validation": sub.details.get("validation")}
 
 
+def _failed_receipt(run: Run, obj, sub: Submission | None, step: str, error: Exception, attempts: int) -> str:
+    landing = sub.landing if sub is not None else parse_landing_key(str(obj))
+    sha = sub.sha256 if sub is not None and sub.sha256 else None
+    sid = sub.submission_id if sub is not None and sub.submission_id else submission_id(str(obj), f"etag:{obj.etag}")
+    receipt = {
+        "receipt_version": 1, "submission_id": sid, "source_key": str(obj),
+        "archive_key": sub.archive_key if sub is not None else "", "sha256": sha, "size_bytes": obj.size,
+        "kind": landing.kind, "submitter": landing.submitter, "period": landing.period,
+        "report_type": landing.report_type, "contract_version": None,
+        "received_at": obj.last_modified.isoformat(), "processed_at": run.now.isoformat(),
+        "language": submitter_language(landing.kind or "", landing.submitter or ""), "status": "failed",
+        "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "errors": [], "warnings": [],
+        "errors_total": 0, "errors_truncated": False, "format": {},
+        # An internal error, not a verdict on the file: its class and message, never a stack trace.
+        "internal_error": {"class": type(error).__name__, "message": str(error), "step": step,
+                           "attempts": attempts},
+    }
+    key = receipt_key(landing, sid)
+    write_receipt(run.receipts, key, receipt)
+    return key
+
+
 def _public(item: dict[str, Any]) -> dict[str, Any]:
     return {k: item[k] for k in ("line", "field", "value", "rule", "message")}
 
@@ -486,7 +515,7 @@ def _number(value: Any) -> Any:
 def new_summary() -> dict[str, Any]:
     return {"submissions": 0, "accepted": 0, "accepted_with_warnings": 0, "rejected": 0, "failed": 0,
             "unchanged": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "report_types": {},
-            "files": [], "failures": [], "seconds": 0.0}
+            "files": [], "failures": [], "given_up": [], "held": [], "seconds": 0.0}
 
 
 def ingest_new(progress: ProgressCallback | None = None, settings: Settings | None = None,
@@ -494,10 +523,13 @@ def ingest_new(progress: ProgressCallback | None = None, settings: Settings | No
     """Ingest everything new in landing; returns the run's summary:
 
     ``submissions`` (new this run), ``accepted``, ``accepted_with_warnings``, ``rejected``,
-    ``failed`` (to be retried), ``unchanged`` (landing objects already ingested), ``rows_read``,
-    ``rows_loaded``, ``rows_quarantined``, ``report_types`` ({report type: {"periods", "rows_loaded",
-    "submissions"}} for the types that got a new current submission), ``files`` (one entry per new
-    submission: key, submission_id, status, counts, receipt …), ``failures`` and ``seconds``.
+    ``failed`` (could not be finished this run), ``unchanged`` (landing objects already ingested),
+    ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``report_types`` ({report type:
+    {"periods", "rows_loaded", "submissions"}} for the types that got a new current submission),
+    ``files`` (one entry per new submission: key, submission_id, status, counts, receipt …),
+    ``failures`` (key, step, error, attempts, status), ``given_up`` (keys that failed
+    ``ingest_max_attempts`` runs in a row this run: a ``failed`` receipt and one alert each),
+    ``held`` (keys given up earlier, not tried until ``qamtu ingest --retry KEY``) and ``seconds``.
     """
     from qamtu.storage import open_area
     from qamtu.warehouse import connect
@@ -511,32 +543,44 @@ def ingest_new(progress: ProgressCallback | None = None, settings: Settings | No
         ensure_bookkeeping(warehouse)
         index = landing_index(warehouse)
         known = known_submissions(warehouse)
+        failing = failures(warehouse)
         objects = open_area("landing", settings).list()
         todo = []
         for obj in objects:
             seen = index.get(str(obj))
+            failed = failing.get(str(obj))
             if seen and seen[0] == obj.size and seen[1] == obj.etag and seen[3] in known:
                 summary["unchanged"] += 1
+            elif failed and failed[3] == "failed" and (failed[0], failed[1]) == (obj.size, obj.etag):
+                summary["held"].append(str(obj))  # given up on; waits for an operator
             else:
                 todo.append(obj)
         todo.sort(key=lambda o: (o.last_modified, str(o)))
         if todo:
             _ingest(settings, warehouse, todo, known, today, progress, summary)
     summary["seconds"] = round(time.perf_counter() - started, 3)
-    if summary["failures"]:
-        _alert(summary, settings)
     return summary
 
 
-def _alert(summary: dict[str, Any], settings: Settings) -> None:
-    """Files that could not be finished are retried by the next run; someone should know meanwhile."""
+def requeue(keys: list[str], settings: Settings | None = None) -> dict[str, bool]:
+    """``qamtu ingest --retry KEY``: the next run tries these landing keys again, however often
+    they failed. Returns {key: whether it was waiting}."""
+    from qamtu.warehouse import connect
+
+    with connect(settings or get_settings()) as warehouse:
+        ensure_bookkeeping(warehouse)
+        return {key: forget_failure(warehouse, key) > 0 for key in keys}
+
+
+def _give_up_alert(failure: dict[str, Any], settings: Settings) -> None:
+    """Once per file given up on: someone has to look at it and re-queue it."""
     from qamtu.alerts import raise_alert
 
     try:
-        raise_alert(f"Ingestion could not finish {summary['failed']} file(s); the next run retries them",
-                    kind="ingest_failed", error=summary["failures"][0]["error"],
-                    details={"failures": summary["failures"]}, settings=settings)
-    except Exception:  # the summary still lists the failures
+        raise_alert(f"Ingestion gave up on {failure['key']} after {failure['attempts']} failed runs; "
+                    f"fix the cause, then run `qamtu ingest --retry {failure['key']}`",
+                    kind="ingest_failed", error=failure["error"], details={"failure": failure}, settings=settings)
+    except Exception:  # the summary and the receipt still say it
         log.exception("could not raise the ingestion alert")
 
 
@@ -551,19 +595,26 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
                                      "memory_limit": settings.duckdb_memory_limit})
         own = True
     total = len(todo)
+    listed = {str(obj): obj for obj in todo}
     try:
         with Workbench(con, settings.home / "tmp") as bench:
             run = Run(settings, warehouse, bench, today, progress)
+
+            def failed(key: str, step: str, error: Exception, sub: Submission | None) -> None:
+                _failed(run, summary, listed[key], step, error, sub)
+
             subs: list[Submission] = []
             for number, obj in enumerate(todo):
                 progress(f"reading {obj}", number, total)
+                run.current = None
                 try:
                     sub = run.receive(obj, number, known)
                 except Exception as error:
-                    _failed(summary, str(obj), "read", error)
+                    failed(str(obj), "read", error, run.current)
                     continue
                 if sub is None:
                     summary["unchanged"] += 1
+                    forget_failure(warehouse, str(obj))
                 elif sub.submission_id in {s.submission_id for s in subs}:
                     continue  # the same bytes twice in one listing cannot happen for one key; be safe
                 else:
@@ -576,16 +627,17 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
                 # Validation of a whole batch broke: no verdict on these files; retried next run.
                 for sub in subs:
                     if sub.staged and not sub.rejected:
-                        _failed(summary, sub.key, "validate", error)
+                        failed(sub.key, "validate", error, sub)
                 subs = [s for s in subs if not (s.staged and not s.rejected)]
             for number, sub in enumerate(subs):
                 progress(f"loading {sub.key}", number, len(subs))
                 try:
                     entry = run.finish(sub)
                 except Exception as error:
-                    _failed(summary, sub.key, "load", error)
+                    failed(sub.key, "load", error, sub)
                     continue
                 known.add(sub.submission_id)
+                forget_failure(warehouse, sub.key)
                 _count(summary, entry)
             progress("done", total, total)
     finally:
@@ -593,10 +645,27 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
             con.close()
 
 
-def _failed(summary: dict[str, Any], key: str, step: str, error: Exception) -> None:
+def _failed(run: Run, summary: dict[str, Any], obj, step: str, error: Exception, sub: Submission | None) -> None:
+    """An unexpected error on one file: counted, retried by the next run; after
+    ``ingest_max_attempts`` runs in a row, a ``failed`` receipt, one alert, and no more retries."""
+    key = str(obj)
     log.error("ingestion of %s failed at %s: %s\n%s", key, step, error, traceback.format_exc())
+    text = f"{type(error).__name__}: {error}"
     summary["failed"] += 1
-    summary["failures"].append({"key": key, "step": step, "error": f"{type(error).__name__}: {error}"})
+    failure = {"key": key, "step": step, "error": text, "attempts": None, "status": "retrying"}
+    summary["failures"].append(failure)
+    sha = sub.sha256 if sub is not None and sub.sha256 else None
+    sid = sub.submission_id if sub is not None and sub.submission_id else None
+    try:
+        failure["attempts"], failure["status"] = record_failure(
+            run.warehouse, key, obj.size, obj.etag, sha, sid, step, text, run.now, run.settings.ingest_max_attempts)
+    except Exception:  # the warehouse itself may be what failed: the next run tries the file again
+        log.exception("could not record the failure of %s", key)
+        return
+    if failure["status"] == "failed":
+        failure["receipt"] = run.failed_receipt(obj, sub, step, error, failure["attempts"])
+        summary["given_up"].append(key)
+        _give_up_alert(failure, run.settings)
 
 
 def _count(summary: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -628,7 +697,11 @@ def print_summary(summary: dict[str, Any], console) -> None:
                       f"{entry['rows_read']:,}", f"{entry['rows_loaded']:,}", f"{entry['rows_quarantined']:,}",
                       (entry["first_error"] or "")[:160])
     for failure in summary["failures"]:
-        table.add_row(failure["key"], "[magenta]failed (retried next run)[/]", "", "", "", failure["error"][:160])
+        state = ("failed: given up, `qamtu ingest --retry KEY` re-queues it" if failure.get("status") == "failed"
+                 else "failed (retried next run)")
+        table.add_row(failure["key"], f"[magenta]{state}[/]", "", "", "", failure["error"][:160])
+    for key in summary.get("held", []):
+        table.add_row(key, "[magenta]waiting for `qamtu ingest --retry KEY`[/]", "", "", "", "")
     console.print(table)
     console.print(
         f"{summary['submissions']} new submission(s): {summary['accepted']} accepted, "
