@@ -28,7 +28,7 @@ PostgreSQL they stream out of DuckDB as Arrow batches into ``COPY``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qamtu.contracts import Contract
@@ -129,11 +129,12 @@ class Transaction:
 
 
 def load_submission(warehouse, bench: Workbench | None, contract: Contract | None, record: dict[str, Any],
-                    errors: Any, loaded_at) -> None:
+                    errors: Any, loaded_at, before_commit: Callable[[], None] | None = None) -> None:
     """Write one submission (``record``: the raw.submissions row) with its rows and findings.
 
     ``bench``/``contract`` are None for a file rejected before its rows were read. ``errors`` is an
-    Arrow table with ``ERRORS_COLUMNS``.
+    Arrow table with ``ERRORS_COLUMNS``. ``before_commit`` runs last inside the transaction (the
+    receipt is written there).
     """
     sid = record["submission_id"]
     with Transaction(warehouse):
@@ -183,6 +184,8 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
             [record[n] for n in names])
         remember_landing(warehouse, record["source_key"], record["size_bytes"], record.get("etag"),
                          record["sha256"], sid, loaded_at)
+        if before_commit is not None:
+            before_commit()
 
 
 def remember_landing(warehouse, key: str, size: int, etag: str | None, sha256: str, sid: str, seen_at) -> None:

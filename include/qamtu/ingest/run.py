@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import Contract, load_contract, submitter_language
-from qamtu.ingest import parse
+from qamtu.ingest import crashpoints, parse
 from qamtu.ingest.landing import (
     FileRejected,
     LandingKey,
@@ -135,6 +135,7 @@ def _archive(area, key: str, scratch: Path) -> None:
 
     if area.exists(key):
         return
+    crashpoints.reached("archive")
     if isinstance(area, LocalStorage):
         target = area.local_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -432,8 +433,6 @@ class Run:
             name: pa.array(values, type=pa.string() if sql_type == "TEXT" else None)
             for (name, sql_type), values in zip(ERRORS_COLUMNS, _error_columns(sub, items, self.now), strict=True)
         })
-        load_submission(self.warehouse, self.bench if sub.staged else None, sub.contract, record, error_table,
-                        self.now)
         receipt = {
             "receipt_version": 1, "submission_id": sub.submission_id, "source_key": sub.key,
             "archive_key": sub.archive_key, "sha256": sub.sha256, "size_bytes": sub.size,
@@ -447,7 +446,17 @@ class Run:
             "format": {k: v for k, v in sub.details.items() if k != "header_line"},
         }
         key = receipt_key(landing, sub.submission_id)
-        write_receipt(self.receipts, key, receipt)
+
+        def receipt_then_commit() -> None:
+            # The receipt is written inside the load transaction, before it commits: a crash before the
+            # commit leaves a receipt the next run rewrites (the file is not known yet, so it is ingested
+            # again), never data without its receipt.
+            crashpoints.reached("loaded")
+            write_receipt(self.receipts, key, receipt)
+            crashpoints.reached("receipt")
+
+        load_submission(self.warehouse, self.bench if sub.staged else None, sub.contract, record, error_table,
+                        self.now, before_commit=receipt_then_commit)
         return {"key": sub.key, "submission_id": sub.submission_id, "kind": landing.kind,
                 "submitter": landing.submitter, "period": landing.period, "report_type": landing.report_type,
                 "status": status, "rows_read": sub.rows_read, "rows_loaded": rows_loaded,

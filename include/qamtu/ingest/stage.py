@@ -25,6 +25,7 @@ dropped (one clear message, not two).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable, Iterable
@@ -32,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from qamtu.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Contract, Field
-from qamtu.ingest import suites
+from qamtu.ingest import crashpoints, suites
 from qamtu.ingest.suites import q
 
 if TYPE_CHECKING:
@@ -241,13 +242,30 @@ REFERENCE_SETS_SQL = {
 }
 
 
+def _remove_orphan_scratch(root: Path) -> None:
+    """Scratch folders of runs that were killed (their process is gone): up to a gigabyte each at
+    national scale. A folder without a pid file, or of a live process, is left alone."""
+    for folder in root.glob("ingest-*"):
+        try:
+            pid = int((folder / "pid").read_text())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, NotADirectoryError):
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # another user's live process
+            continue
+
+
 class Workbench:
     """The working database of one ingestion run (attached as ``work`` to ``con``)."""
 
     def __init__(self, con, scratch_root: Path, memory_limit: str | None = None):
         self.con = con
         scratch_root.mkdir(parents=True, exist_ok=True)
+        _remove_orphan_scratch(scratch_root)
         self.scratch = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch_root))
+        (self.scratch / "pid").write_text(str(os.getpid()))
         con.execute("set enable_progress_bar = false")
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"set temp_directory = {_literal(str(self.scratch / 'spill'))}")
@@ -490,6 +508,7 @@ class Workbench:
             _after_read(large, on_read)
         if large is not None:
             relation = large.relation  # numbered with the line shifts now known
+        crashpoints.reached("staged")
         rows = self.con.execute(f"select count(*) from {target} where submission_id = ?",
                                 [submission_id]).fetchall()[0][0]
         if nullable:
