@@ -56,6 +56,11 @@ from qamtu.ingest import lines
 from qamtu.ingest.landing import FileRejected, Problem
 
 HEADER_SEARCH_ROWS = 11
+MAX_COLUMNS = 1_000  # a report has a few dozen fields; a header far wider is not one (and costs memory)
+# Spreadsheets are read whole by calamine, which allocates the sheet's bounding box of cells and
+# aborts the process when that fails: the zip is inflated and the cell references bounded first.
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024  # inflated
+MAX_SHEET_CELLS = 20_000_000
 DELIMITERS = (",", ";", "\t", "|")
 ACCEPTED_ENCODINGS = ("utf-8", "cp1251")
 # Read to tell what a file is in; never accepted.
@@ -65,6 +70,7 @@ SNIFF_BYTES = 256 * 1024
 _CHUNK = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VOCAB_SPLIT = re.compile(r"[,;\t|\"]+")
+_LONG_LINE = re.compile(rb"[^\r\n]{%d}" % (lines.LONG_LINE + 1))
 _READERS = itertools.count()  # rejects tables get unique names on a connection
 
 
@@ -216,8 +222,21 @@ def recognise(head: bytes, ext: str | None) -> str:
 
 
 def _gunzip(data: bytes) -> bytes:
+    """Inflate a small report, at most ``MAX_WORKBOOK_BYTES`` of it (a gzip bomb is not a report)."""
+    parts, size = [], 0
     try:
-        return gzip.decompress(data)
+        while data:  # gzip members one after the other, as gzip.decompress reads them
+            inflater = zlib.decompressobj(wbits=31)
+            part = inflater.decompress(data, MAX_WORKBOOK_BYTES + 1 - size)
+            size += len(part)
+            parts.append(part)
+            if size > MAX_WORKBOOK_BYTES:
+                raise reject("file.unreadable", f"the file expands to more than {MAX_WORKBOOK_BYTES // 2**20} MiB "
+                             "(a compressed bomb, not a report)")
+            if not inflater.eof:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            data = inflater.unused_data.lstrip(b"\x00")
+        return b"".join(parts)
     except (EOFError, OSError, zlib.error) as error:
         raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
 
@@ -266,12 +285,15 @@ def decode_text(data: bytes, contract: Contract, complete: bool = True) -> tuple
         raise reject("file.empty")
     has_bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if has_bom else data
-    if b"\x00" in body[:SNIFF_BYTES]:
+    head_nuls = body[:SNIFF_BYTES].count(b"\x00")
+    if head_nuls:
         for utf16 in ("utf-16-le", "utf-16-be"):
             decoded = _decode(body[: SNIFF_BYTES - SNIFF_BYTES % 2], utf16, final=False)
             if decoded and vocabulary_hits(decoded, contract):
                 raise reject("file.wrong_encoding", "the file is UTF-16 text")
-        raise reject("file.unreadable", "the file holds binary data, not text")
+        if head_nuls > max(2, min(len(body), SNIFF_BYTES) // 1000):
+            raise reject("file.unreadable", "the file holds binary data, not text")
+        # A stray NUL byte or two in text: the rows holding them are held back, not the file.
 
     text = encoding = None
     for candidate in ACCEPTED_ENCODINGS:
@@ -282,7 +304,7 @@ def decode_text(data: bytes, contract: Contract, complete: bool = True) -> tuple
     if text is None:
         raise reject("file.wrong_encoding", "the bytes are valid in neither encoding")
     sample = text[:SNIFF_BYTES]
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+    if len(_CONTROL.findall(sample)) - sample.count("\x00") > max(2, len(sample) // 200):
         raise reject("file.unreadable", "the file holds binary data, not text")
 
     accepted_hits = vocabulary_hits(sample, contract)
@@ -336,9 +358,15 @@ def find_header(rows: list[list[str | None]], contract: Contract) -> tuple[int, 
     return best_index, best_score
 
 
+def check_width(header: list[Any]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise reject("file.unreadable", f"the header has {len(header):,} columns; a report has at most {MAX_COLUMNS:,}")
+
+
 def map_header(cells: list[str | None], contract: Contract, line: int | None) -> tuple[dict[int, str], list[Problem]]:
     """Column index → field name, plus warnings for unknown headers. A required field without a
     column, or a field with two columns, rejects the file."""
+    check_width(cells)
     mapping = header_map(contract)
     columns: dict[int, str] = {}
     headers_of: dict[str, list[str]] = {}
@@ -400,7 +428,11 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
     if delimiter is not None:
         width = len(header)
         for line, cells in kept:
-            if len(cells) != width:
+            if any(c and "\x00" in c for c in cells):
+                unreadable.append(lines.UnreadableRow(
+                    line, delimiter.join(c or "" for c in cells).replace("\x00", "\\0")[: lines.RAW_TEXT_LIMIT],
+                    "a NUL byte (binary data) in the row"))
+            elif len(cells) != width:
                 missing = columns.get(len(cells)) if len(cells) < width else None
                 unreadable.append(lines.UnreadableRow(
                     line, delimiter.join(c or "" for c in cells)[: lines.RAW_TEXT_LIMIT],
@@ -499,6 +531,7 @@ def parse_csv_text(text: str, contract: Contract) -> TextTable:
         raise reject("file.empty") from error
     except csv.Error as error:
         raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
+    check_width(header)
     if score == 0:
         raise _missing_all(contract, header, header_line)
     try:
@@ -517,6 +550,8 @@ def _missing_all(contract: Contract, header: list[Any], line: int | None) -> Fil
 def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
     from python_calamine import CalamineWorkbook
 
+    if data.startswith(b"PK"):
+        guard_workbook(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
@@ -546,12 +581,62 @@ def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
     raise _missing_all(contract, first_sheet_rows[0], 1)
 
 
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def guard_workbook(data: bytes) -> None:
+    """Reject a workbook that inflates beyond ``MAX_WORKBOOK_BYTES`` (a zip bomb) or whose cells
+    span more than ``MAX_SHEET_CELLS`` (a cell at XFD1048576 makes a reader allocate the whole
+    grid), streaming each part without keeping it."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
+    inflated = 0
+    for member in members:
+        sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
+        last_row = last_column = 0
+        overlap = b""
+        try:
+            with archive.open(member) as stream:
+                while chunk := stream.read(4 * 1024 * 1024):
+                    inflated += len(chunk)
+                    if inflated > MAX_WORKBOOK_BYTES:
+                        raise reject("file.unreadable", f"the workbook expands to more than "
+                                     f"{MAX_WORKBOOK_BYTES // 2**20} MiB (a compressed bomb, not a report)")
+                    if sheet:
+                        text = overlap + chunk
+                        for letters, digits in _CELL_REF.findall(text):
+                            last_row = max(last_row, int(digits))
+                            last_column = max(last_column, _column_number(letters))
+                        overlap = text[-256:]
+        except FileRejected:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
+            raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
+        if last_row * last_column > MAX_SHEET_CELLS:
+            raise reject("file.unreadable", f"the sheet {member.filename.rsplit('/', 1)[-1]} spans {last_row:,} rows "
+                         f"× {last_column:,} columns; a report fits in {MAX_SHEET_CELLS:,} cells")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 # --- JSON ----------------------------------------------------------------------------------------
 def parse_json_text(text: str, contract: Contract) -> TextTable:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise reject("file.unreadable", f"not valid JSON (line {error.lineno}: {error.msg})") from error
+    except RecursionError as error:
+        raise reject("file.unreadable", "the JSON is nested too deeply to be a table") from error
     records = document
     header: list[str] | None = None
     if isinstance(document, dict):
@@ -613,6 +698,8 @@ def parse_bytes(data: bytes, ext: str | None, contract: Contract) -> TextTable:
     elif kind == "parquet":
         table = parse_parquet(data, contract)
     else:
+        if kind == "csv" and len(data) > lines.LONG_LINE and _LONG_LINE.search(data):
+            raise reject("file.unreadable", "a line longer than 16 MiB: not a record of any report")
         text, encoding = decode_text(data, contract)
         table = parse_json_text(text, contract) if kind == "json" else parse_csv_text(text, contract)
         table.details["encoding"] = encoding
@@ -676,6 +763,7 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     if len(rows) <= header_index:
         raise reject("file.empty")
     header_line, header = rows[header_index]
+    check_width(header)
     if score == 0:
         raise _missing_all(contract, header, header_line)
     columns, problems = map_header(header, contract, header_line)
