@@ -218,6 +218,7 @@ def test_large_csv_read_in_order_is_numbered_like_the_numbering_reader(tmp_path)
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
     large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
     assert large.first_line == 3 and large.unnumbered and "ordinality" not in large.unnumbered
+    assert large.is_regular()
     con = duckdb.connect(config={"threads": 4})
     test_id = large.columns["test_id"]
     con.execute(f"create table in_order as select {test_id} as test_id from {large.unnumbered}")
@@ -239,7 +240,9 @@ def test_large_csv_with_a_value_spanning_lines_is_numbered_by_physical_line(tmp_
         rows.append(f"T{number:07d},2026-03-02T08:00:00Z,43.55,76.95,751110000,{operator},4G,25.5,5.1,30")
     path = tmp_path / "speed_tests.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
+    optimistic = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
+    assert not optimistic.is_regular()  # the background scan saw the value spanning lines
+    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path, regular=False)
     assert large.unnumbered is None
     con = duckdb.connect(config={"threads": 4})
     lines = dict(con.execute(f"select {large.columns['test_id']}, _line from {large.relation}").fetchall())

@@ -126,6 +126,10 @@ class LargeSource:
     width: int = 0  # fields in the header
     unreadable: list[lines.UnreadableRow] = field(default_factory=list)
     breaks: str | None = None  # table (k, shift): set once the rejects are known
+    scan: lines.BackgroundScan | None = None  # read as regular while this checks that it is
+
+    def is_regular(self) -> bool:
+        return self.scan is None or self.scan.result().regular
 
     @property
     def relation(self) -> str:
@@ -140,6 +144,8 @@ class LargeSource:
     def collect_unreadable(self, con) -> list[lines.UnreadableRow]:
         """Read the rejects table once, right after the first full read of the file (later reads
         append the same rows again); for a regular CSV also create ``breaks``."""
+        if self.scan is not None and not self.scan.result().regular:
+            raise lines.Irregular(self.scan.result().reason)
         found = list(self.unreadable)
         if self.rejects is None:
             return found
@@ -740,8 +746,12 @@ def transcode_to_utf8(path: Path, compressed: bool, encoding: str, target: Path)
     return target
 
 
-def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path) -> LargeSource:
-    """A DuckDB relation over a large CSV/csv.gz/Parquet file (see the module docstring)."""
+def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path,
+                  regular: bool | None = None) -> LargeSource:
+    """A DuckDB relation over a large CSV/csv.gz/Parquet file (see the module docstring).
+    ``regular`` (CSV): True/False when known (see :mod:`.lines`); None: read as regular while a
+    background scan checks it (:meth:`LargeSource.collect_unreadable` raises ``lines.Irregular``
+    when it is not)."""
     with path.open("rb") as stream:
         magic = stream.read(8)
     if not magic:
@@ -775,11 +785,10 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     rejects = f"qamtu_rejects_{number}"
     mapped = {name: f"c{index}" for index, name in columns.items()}
     details = {"format": "csv", "encoding": encoding, "delimiter": delimiter, "header_line": header_line}
-    line_scan = lines.scan(source, compressed)
     options = (f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', header=false, auto_detect=false, "
                f"store_rejects=true, rejects_table={_sql_text(rejects)}, "
                f"rejects_scan={_sql_text(rejects + '_scan')}, max_line_size={lines.LONG_LINE}")
-    if line_scan.regular:
+    if regular is not False:
         names = [f"c{i}" for i in range(len(header))]
         column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
         reader = (f"read_csv({_sql_text(str(source))}, {options}, skip={header_line}, columns={column_types}, "
@@ -787,7 +796,8 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
         alias = ", ".join(names + ["_ordinal"])
         return LargeSource(f"(select * from {reader} with ordinality as src({alias}))", mapped, problems, details,
                            unnumbered=f"(select * from {reader})", first_line=header_line + 1, rejects=rejects,
-                           numbered=False, width=len(header))
+                           numbered=False, width=len(header),
+                           scan=lines.BackgroundScan(source, compressed) if regular is None else None)
     # Rows that span lines, blank lines, lone carriage returns …: each row written on one line
     # behind its line number, so the line comes from the data (see :mod:`.lines`).
     target = workdir / f"lines-{number}.csv"
@@ -795,7 +805,6 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
         _, unreadable = lines.normalise(source, compressed, header_line, target)
     except (EOFError, OSError, zlib.error) as error:
         raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
-    details["lines"] = line_scan.reason
     column_types = "{'_line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
     reader = f"read_csv({_sql_text(str(target))}, {options}, skip=0, columns={column_types}, compression='none')"
     return LargeSource(f"(select * from {reader})", mapped, problems, details, rejects=rejects, numbered=True,

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import Contract, load_contract, submitter_language
-from qamtu.ingest import crashpoints, parse
+from qamtu.ingest import crashpoints, lines, parse
 from qamtu.ingest.landing import (
     FileRejected,
     LandingKey,
@@ -173,6 +173,7 @@ class Run:
         self.now = dt.datetime.now(dt.UTC)
         self.tables_ready: set[str] = set()  # report types whose raw and quarantine tables were ensured
         self.current: Submission | None = None  # the file being received (for a failure's receipt)
+        self._last_large: parse.LargeSource | None = None
 
     # -- 1–4: read one file into the working database ---------------------------------------------
     def receive(self, obj, number: int, known: set[str]) -> Submission | None:
@@ -220,47 +221,68 @@ class Run:
                 raise FileRejected(Problem("file.no_rows"))
             sub.parsed = table
             return
-        unreadable: list[UnreadableRow] = []
-        large = None
-        try:
-            if sub.landing.ext in LARGE_FORMATS:
-                source = large = parse.prepare_large(scratch, sub.landing.ext, contract, self.bench.scratch)
-                relation, columns = source.relation, source.columns
-            else:
-                source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
-                relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
-                self.bench.con.register("_qamtu_incoming", source.to_arrow())
-                unreadable = list(source.unreadable)
-
-            def on_read() -> None:
-                if large is not None:
-                    unreadable.extend(large.collect_unreadable(self.bench.con))
-
-            sub.problems.extend(source.problems)
-            sub.details.update(source.details)
-            lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
-                       "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
-            target = None
+        lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
+                   "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
+        target = None
+        if self.warehouse.dialect == "duckdb":
+            # Fully qualified: the stage view lives in the working database.
+            catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
+            target = f"{q(catalog)}.raw.{q(contract.report_type)}"
+        # A CSV is first read as regular (one row per line) while a thread checks that it is; if
+        # it is not, it is read again through the numbered route (see qamtu.ingest.lines).
+        for regular in (None, False):
+            unreadable: list[UnreadableRow] = []
+            large = None
             try:
-                if self.warehouse.dialect == "duckdb":
-                    # Fully qualified: the stage view lives in the working database.
-                    catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
-                    target = f"{q(catalog)}.raw.{q(contract.report_type)}"
-                    rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
-                                                   target, large, on_read)
-                else:
-                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, large, on_read)
-            finally:
-                if relation == "_qamtu_incoming":
-                    self.bench.con.unregister("_qamtu_incoming")
-        except duckdb.Error as error:
-            # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
-            raise _duckdb_problem(error) from error
+                rows, source, large = self._stage_once(sub, scratch, lineage, target, regular, unreadable)
+            except lines.Irregular as irregular:
+                sub.details["lines"] = f"read line by line ({irregular})"
+                continue
+            except duckdb.Error as error:
+                if large is None and regular is None and self._last_large is not None \
+                        and not self._last_large.is_regular():
+                    continue  # DuckDB choked on what the numbered route reads
+                # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
+                raise _duckdb_problem(error) from error
+            break
+        sub.problems.extend(source.problems)
+        sub.details.update(source.details)
         sub.staged = True
         sub.rows_read = rows + (len(unreadable) if large is not None else 0)
         self._unreadable(sub, unreadable, placeholders=large is not None, lineage=lineage, target=target)
         if sub.rows_read == 0:
             raise FileRejected(Problem("file.no_rows"))
+
+    def _stage_once(self, sub: Submission, scratch: Path, lineage: dict[str, Any], target: str | None,
+                    regular: bool | None, unreadable: list[UnreadableRow]):
+        """One reading of an x-large file into the stage: (rows staged, source, large source)."""
+        contract = sub.contract
+        large = None
+        self._last_large = None
+        if sub.landing.ext in LARGE_FORMATS:
+            source = large = self._last_large = parse.prepare_large(scratch, sub.landing.ext, contract,
+                                                                    self.bench.scratch, regular)
+            relation, columns = source.relation, source.columns
+        else:
+            source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
+            relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
+            self.bench.con.register("_qamtu_incoming", source.to_arrow())
+            unreadable.extend(source.unreadable)
+
+        def on_read() -> None:
+            if large is not None:
+                unreadable.extend(large.collect_unreadable(self.bench.con))
+
+        try:
+            if self.warehouse.dialect == "duckdb":
+                rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
+                                               target, large, on_read)
+            else:
+                rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, large, on_read)
+        finally:
+            if relation == "_qamtu_incoming":
+                self.bench.con.unregister("_qamtu_incoming")
+        return rows, source, large
 
     def _unreadable(self, sub: Submission, rows: list[UnreadableRow], placeholders: bool,
                     lineage: dict[str, Any] | None = None, target: str | None = None) -> None:
