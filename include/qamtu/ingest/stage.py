@@ -540,20 +540,30 @@ class Workbench:
         the same). Direct mode: the placeholder goes to ``target`` (raw) with ``lineage``."""
         if not rows:
             return
-        if placeholders:
-            lines_only = [[line] for line, _, _ in rows]
-            if self.is_direct(contract):
-                self.con.executemany(
+        import pyarrow as pa
+
+        # One statement each through Arrow: executemany costs ~2 ms a row (1,000 bad rows: 4 s).
+        found = pa.table({"_submission_id": pa.array([submission_id] * len(rows), pa.string()),
+                          "_line": pa.array([r[0] for r in rows], pa.int64()),
+                          "field": pa.array([r[1] for r in rows], pa.string()),
+                          "value": pa.array([r[2] for r in rows], pa.string())})
+        self.con.register("_qamtu_unreadable", found)
+        try:
+            if placeholders and self.is_direct(contract):
+                self.con.execute(
                     f"insert into {target} (submission_id, kind, submitter, period, source_key, source_line, "
-                    f"loaded_at) values (?, ?, ?, ?, ?, ?, cast(? as timestamptz))",
-                    [[submission_id, lineage["kind"], lineage["submitter"], lineage["period"], lineage["source_key"],
-                      line, lineage["loaded_at"]] for [line] in lines_only])
-            else:
-                self.con.executemany(f"insert into {self.stage(contract)} (_submission_id, _line) values (?, ?)",
-                                     [[submission_id, line] for [line] in lines_only])
-        self.con.executemany(
-            f"insert into {WORK}.findings values (?, ?, -2, {_literal(UNREADABLE_ROW)}, ?, 'error', false, ?)",
-            [[submission_id, line, field_name, raw] for line, field_name, raw in rows])
+                    f"loaded_at) select _submission_id, ?, ?, ?, ?, _line, cast(? as timestamptz) "
+                    f"from _qamtu_unreadable",
+                    [lineage["kind"], lineage["submitter"], lineage["period"], lineage["source_key"],
+                     lineage["loaded_at"]])
+            elif placeholders:
+                self.con.execute(f"insert into {self.stage(contract)} (_submission_id, _line) "
+                                 f"select _submission_id, _line from _qamtu_unreadable")
+            self.con.execute(
+                f"insert into {WORK}.findings select _submission_id, _line, -2, {_literal(UNREADABLE_ROW)}, field, "
+                f"'error', false, value from _qamtu_unreadable")
+        finally:
+            self.con.unregister("_qamtu_unreadable")
 
     @staticmethod
     def _raw_texts(contract: Contract, outer: list[str]) -> list[str]:
