@@ -61,6 +61,7 @@ MAX_COLUMNS = 1_000  # a report has a few dozen fields; a header far wider is no
 # aborts the process when that fails: the zip is inflated and the cell references bounded first.
 MAX_WORKBOOK_BYTES = 512 * 1024 * 1024  # inflated
 MAX_SHEET_CELLS = 20_000_000
+MAX_UNREADABLE_ROWS = 100_000  # more rows that are not records of the header: the file is rejected unlisted
 DELIMITERS = (",", ";", "\t", "|")
 ACCEPTED_ENCODINGS = ("utf-8", "cp1251")
 # Read to tell what a file is in; never accepted.
@@ -149,6 +150,11 @@ class LargeSource:
         found = list(self.unreadable)
         if self.rejects is None:
             return found
+        if _has_table(con, self.rejects):
+            count = con.execute(f"select count(distinct line) from {self.rejects} "
+                                f"where scan_id = (select max(scan_id) from {self.rejects})").fetchall()[0][0]
+            if count > MAX_UNREADABLE_ROWS:  # not fetched one by one: the file is not a table of its header
+                raise reject("file.unreadable", f"{count:,} rows cannot be read as records of the header")
         rows = con.execute(
             f"select line, column_name, error_type, error_message, csv_line from {self.rejects} "
             f"where scan_id = (select max(scan_id) from {self.rejects}) order by line, column_idx"
