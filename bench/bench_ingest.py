@@ -12,6 +12,13 @@ In one process, on the same file, with the same DuckDB threads and memory limit:
    copy + sha256 + archive, header/encoding sniffing, SQL typing, every suite expectation pushed down to
    SQL, raw load, quarantine, receipt.
 
+Three files (issue 12): the month's csv.gz; a copy of it with one row in 1,000 given a field too
+many (``--malformed-every``; the bare read is then ``read_csv(…, ignore_errors=true)``, and the
+benchmark checks that exactly those lines were held back as ``file.unreadable_row``); and the
+generator's Parquet month (``--parquet-period``). Targets: ≤ 1.5× the bare read for csv.gz (the
+malformed copy too), ≤ 2× for Parquet, peak < 2 GiB. The 1-minute load average is printed beside
+every figure: the machine is shared.
+
 Prints rows/s, wall and CPU seconds (user + system of the process, all threads) and the peak
 resident memory of each phase (sampled every 20 ms with psutil; the process-wide maximum from
 getrusage too). Target: ingest within 1.5× of the bare read (wall), < 4 GiB. The file is read once

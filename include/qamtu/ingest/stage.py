@@ -187,9 +187,9 @@ def _numbered(typed: str, large: LargeSource) -> tuple[str, str]:
     ``typed`` (a table filled from ``large.unnumbered`` in file order)."""
     rows = f"(select rowid as _k, * from {typed}) t"
     line = f"t._k + {int(large.first_line)}"
-    if large.breaks:
-        rows += f" asof left join {large.breaks} b on t._k >= b.k"
-        line += " + coalesce(b.shift, 0)"
+    if large.breaks:  # rows before the last rejected line: their line by position
+        rows += f" positional join {large.breaks} b"
+        line = f"coalesce(b.line, t._k + {int(large.first_line) + large.final_shift})"
     return line, rows
 
 
