@@ -17,6 +17,7 @@ import pytest
 
 TODAY = dt.date(2026, 4, 10)
 SPEED_KEY = "measurement/qos/2026-03/speed_tests.csv"
+FIBER_HEADER = "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
 SPEED_HEADER = "test_id,measured_at,latitude,longitude,kato_code,operator,technology,download_mbps,upload_mbps,latency_ms"
 FIBER_KEY = "operator/kcell/2026-03/settlement_fiber.csv"
 # Settlements of the Almaty region with more than 200 households (reference/data/kato.csv).
@@ -196,3 +197,20 @@ def test_a_small_csv_is_rejected_too_when_too_many_rows_are_unreadable(local_set
     assert (entry["status"], entry["rows_read"], entry["rows_loaded"]) == ("rejected", 6, 0)
     assert [(e["line"], e["rule"]) for e in receipt["errors"]] == [(None, "file.unreadable"),
                                                                     (4, "file.unreadable_row")]
+
+
+def test_a_small_csv_holds_back_a_row_whose_quote_is_never_closed(qamtu_home, monkeypatch):
+    """The quote opened on line 6 swallows the rest of the file into that row, in both readers;
+    the row is held back (as DuckDB's reader does for a large file), the rows before it load."""
+    from qamtu.settings import Settings
+
+    monkeypatch.setenv("QAMTU_INGEST_MAX_UNREADABLE_SHARE", "0.5")
+    settings = Settings(home=qamtu_home, warehouse="duckdb", storage="local")
+    lines = [FIBER_HEADER]
+    lines += [f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)]
+    lines[5] = lines[5].replace("Village", '"Village')  # line 6
+    entry, receipt = ingest_one(settings, FIBER_KEY, ("\n".join(lines) + "\n").encode())
+    assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == (5, 4, 1)
+    assert [(e["line"], e["rule"]) for e in receipt["errors"]] == [(6, "file.unreadable_row")]
+    assert receipt["errors"][0]["value"].startswith(lines[5])
+    assert sorted(r[0] for r in rows(settings, "select source_line from raw.settlement_fiber")) == [2, 3, 4, 5]

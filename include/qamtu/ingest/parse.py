@@ -72,6 +72,7 @@ _CHUNK = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VOCAB_SPLIT = re.compile(r"[,;\t|\"]+")
 _LONG_LINE = re.compile(rb"[^\r\n]{%d}" % (lines.LONG_LINE + 1))
+_LINE_END = re.compile(r"\r\n|\n|\r")
 _READERS = itertools.count()  # rejects tables get unique names on a connection
 
 
@@ -566,7 +567,28 @@ def parse_csv_text(text: str, contract: Contract) -> TextTable:
     except csv.Error as error:
         raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
     table.details.update({"delimiter": delimiter, "title_rows": len(title)})
+    _unclosed_quote(text, table, delimiter)
     return table
+
+
+def _unclosed_quote(text: str, table: TextTable, delimiter: str) -> None:
+    """Python's csv module (not strict) lets a quote that is never closed swallow the rest of the
+    file into the last row; DuckDB's reader rejects that row. The same here: the last row is not a
+    record of the header when an odd number of quotes follows its first line's start."""
+    if not table.lines or '"' not in text:
+        return
+    last = table.lines[-1]
+    start = 0
+    for _ in range(last - 1):
+        match = _LINE_END.search(text, start)
+        if match is None:
+            return
+        start = match.end()
+    if text.count('"', start) % 2 == 1:
+        table.unreadable[:] = [r for r in table.unreadable if r.line != last]
+        table.unreadable.append(lines.UnreadableRow(
+            last, text[start:start + lines.RAW_TEXT_LIMIT],
+            "a quoted value is not closed, or a quote stands inside an unquoted value"))
 
 
 def _missing_all(contract: Contract, header: list[Any], line: int | None) -> FileRejected:
