@@ -119,7 +119,10 @@ def reference() -> None:
 
 
 @app.command()
-def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON.")) -> None:
+def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+           retry: list[str] = typer.Option(None, "--retry", metavar="KEY",  # noqa: B008
+                                           help="Re-queue a landing key given up on after repeated failures "
+                                                "(repeatable), then ingest.")) -> None:
     """Archive, parse, validate and load everything new in landing; write a receipt per submission.
     Exit 1 when a file could not be finished (it is retried by the next run); a rejected file is a
     verdict written in its receipt, not an error of the command."""
@@ -128,6 +131,14 @@ def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary
     from qamtu.progress import progress_bar
 
     with _warehouse("ingested"), progress_bar("Ingesting submissions", disable=as_json) as advance:
+        if retry:
+            import sys
+
+            from qamtu.ingest.run import requeue
+
+            for key, waiting in requeue(list(retry)).items():
+                print(f"re-queued {key}" if waiting else f"{key} was not waiting for a retry; ingesting anyway",
+                      file=sys.stderr if as_json else sys.stdout)
         summary = ingest_new(progress=advance)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))

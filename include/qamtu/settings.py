@@ -43,6 +43,11 @@ class Settings(BaseSettings):
 
     # Alerts: always logged; also POSTed as JSON when a webhook is set.
     alert_webhook_url: str | None = None
+    # Ingestion: a file more than this share of whose rows are not records of its header is rejected
+    # (below it those rows are held back one by one); a file whose processing fails this many runs
+    # in a row gets a `failed` receipt and waits for `qamtu ingest --retry KEY`.
+    ingest_max_unreadable_share: float = 0.01
+    ingest_max_attempts: int = 3
 
     @property
     def duckdb_file(self) -> Path:

@@ -207,7 +207,30 @@ def test_large_reports_are_sniffed_not_read(tmp_path):
 def test_large_csv_read_in_order_is_numbered_like_the_numbering_reader(tmp_path):
     """The x-large route types rows on every thread and numbers them by position (``unnumbered``,
     ``first_line``); the numbers must be those of the single-threaded ``WITH ORDINALITY`` reader,
-    also with a title row and a quoted cell spanning lines, in a file DuckDB splits across threads."""
+    also with a title row, in a file DuckDB splits across threads."""
+    import duckdb
+
+    rows = ["Замеры скорости, март 2026", "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+            "download_mbps,upload_mbps,latency_ms"]
+    for number in range(300_000):
+        rows.append(f"T{number:07d},2026-03-02T08:00:00Z,43.55,76.95,751110000,kcell,4G,25.5,5.1,30")
+    path = tmp_path / "speed_tests.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
+    assert large.first_line == 3 and large.unnumbered and "ordinality" not in large.unnumbered
+    assert large.is_regular()
+    con = duckdb.connect(config={"threads": 4})
+    test_id = large.columns["test_id"]
+    con.execute(f"create table in_order as select {test_id} as test_id from {large.unnumbered}")
+    positions = con.execute(f"select test_id, rowid + {large.first_line} from in_order").fetchall()
+    numbered = con.execute(f"select {test_id}, _line from {large.relation}").fetchall()
+    assert len(positions) == 300_000 and sorted(positions) == sorted(numbered)
+    assert dict(positions)["T0150001"] == 150_004
+
+
+def test_large_csv_with_a_value_spanning_lines_is_numbered_by_physical_line(tmp_path):
+    """A quoted cell spanning two lines: the rows after it keep the line they are on in the file
+    (issue 12), read through the numbered route."""
     import duckdb
 
     rows = ["Замеры скорости, март 2026", "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
@@ -217,12 +240,12 @@ def test_large_csv_read_in_order_is_numbered_like_the_numbering_reader(tmp_path)
         rows.append(f"T{number:07d},2026-03-02T08:00:00Z,43.55,76.95,751110000,{operator},4G,25.5,5.1,30")
     path = tmp_path / "speed_tests.csv"
     path.write_text("\n".join(rows) + "\n", encoding="utf-8")
-    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
-    assert large.first_line == 3 and large.unnumbered and "ordinality" not in large.unnumbered
+    optimistic = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path)
+    assert not optimistic.is_regular()  # the background scan saw the value spanning lines
+    large = prepare_large(path, "csv", load_contract("speed_tests"), tmp_path, regular=False)
+    assert large.unnumbered is None
     con = duckdb.connect(config={"threads": 4})
-    test_id = large.columns["test_id"]
-    con.execute(f"create table in_order as select {test_id} as test_id from {large.unnumbered}")
-    positions = con.execute(f"select test_id, rowid + {large.first_line} from in_order").fetchall()
-    numbered = con.execute(f"select {test_id}, _line from {large.relation}").fetchall()
-    assert len(positions) == 300_000 and sorted(positions) == sorted(numbered)
-    assert dict(positions)["T0150001"] == 150_004  # after the two-line record: records are numbered, not lines
+    lines = dict(con.execute(f"select {large.columns['test_id']}, _line from {large.relation}").fetchall())
+    assert len(lines) == 300_000
+    assert (lines["T0000000"], lines["T0150000"], lines["T0150001"], lines["T0299999"]) == (
+        3, 150_003, 150_005, 300_003)

@@ -316,6 +316,25 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
+            "file.unreadable_row", "file", ERROR,
+            {
+                "en": "Every row must be a record of the header: as many fields as the header, quotes closed, "
+                      "text in the file's encoding. Such a row is held back; a file with more than 1 % of "
+                      "them is rejected.",
+                "ru": "Каждая строка — запись по заголовку: столько же полей, сколько в заголовке, закрытые "
+                      "кавычки, текст в кодировке файла. Такая строка не загружается; файл, где таких строк "
+                      "больше 1 %, отклоняется.",
+                "kk": "Әр жол тақырыпқа сай жазба болуы керек: өрістер саны тақырыптағыдай, тырнақшалар жабық, "
+                      "мәтін файл кодтауында. Мұндай жол жүктелмейді; мұндай жолдары 1 %-дан көп файл "
+                      "қабылданбайды.",
+            },
+            {
+                "en": "{file}, line {line}: the row cannot be read as a record of the header: {value}.",
+                "ru": "{file}, строка {line}: строку нельзя прочитать как запись по заголовку: {value}.",
+                "kk": "{file}, {line}-жол: жолды тақырыпқа сай жазба ретінде оқу мүмкін емес: {value}.",
+            },
+        ),
+        _rule(
             "file.unsupported_format", "file", ERROR,
             {
                 "en": "Accepted file formats: " + ", ".join(FORMATS) + ".",

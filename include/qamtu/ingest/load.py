@@ -28,7 +28,7 @@ PostgreSQL they stream out of DuckDB as Arrow batches into ``COPY``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from qamtu.contracts import Contract
@@ -49,6 +49,14 @@ SUBMISSIONS_COLUMNS = (
 )
 LANDING_INDEX_COLUMNS = (("source_key", "TEXT"), ("size_bytes", "BIGINT"), ("etag", "TEXT"), ("sha256", "TEXT"),
                          ("submission_id", "TEXT"), ("seen_at", "TIMESTAMP WITH TIME ZONE"))
+# Files whose processing raised an unexpected error: retried by the next runs until
+# ``attempts`` reaches the configured maximum, then ``status`` 'failed' (a receipt says so) until an
+# operator re-queues the key (``qamtu ingest --retry KEY``). A file changed in landing starts afresh.
+FAILURES_COLUMNS = (
+    ("source_key", "TEXT"), ("size_bytes", "BIGINT"), ("etag", "TEXT"), ("sha256", "TEXT"),
+    ("submission_id", "TEXT"), ("attempts", "BIGINT"), ("status", "TEXT"), ("step", "TEXT"), ("error", "TEXT"),
+    ("first_failed_at", "TIMESTAMP WITH TIME ZONE"), ("last_failed_at", "TIMESTAMP WITH TIME ZONE"),
+)
 ERRORS_COLUMNS = (
     ("submission_id", "TEXT"), ("report_type", "TEXT"), ("kind", "TEXT"), ("submitter", "TEXT"),
     ("period", "TEXT"), ("source_key", "TEXT"), ("line", "BIGINT"), ("field", "TEXT"), ("value", "TEXT"),
@@ -79,6 +87,7 @@ def ensure_bookkeeping(warehouse) -> None:
     _create(warehouse, "raw", "submissions", SUBMISSIONS_COLUMNS)
     _create(warehouse, "raw", "landing_index", LANDING_INDEX_COLUMNS)
     _create(warehouse, "quarantine", "errors", ERRORS_COLUMNS)
+    _create(warehouse, "raw", "ingest_failures", FAILURES_COLUMNS)
 
 
 def ensure_report_tables(warehouse, contract: Contract) -> None:
@@ -120,11 +129,12 @@ class Transaction:
 
 
 def load_submission(warehouse, bench: Workbench | None, contract: Contract | None, record: dict[str, Any],
-                    errors: Any, loaded_at) -> None:
+                    errors: Any, loaded_at, before_commit: Callable[[], None] | None = None) -> None:
     """Write one submission (``record``: the raw.submissions row) with its rows and findings.
 
     ``bench``/``contract`` are None for a file rejected before its rows were read. ``errors`` is an
-    Arrow table with ``ERRORS_COLUMNS``.
+    Arrow table with ``ERRORS_COLUMNS``. ``before_commit`` runs last inside the transaction (the
+    receipt is written there).
     """
     sid = record["submission_id"]
     with Transaction(warehouse):
@@ -174,6 +184,8 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
             [record[n] for n in names])
         remember_landing(warehouse, record["source_key"], record["size_bytes"], record.get("etag"),
                          record["sha256"], sid, loaded_at)
+        if before_commit is not None:
+            before_commit()
 
 
 def remember_landing(warehouse, key: str, size: int, etag: str | None, sha256: str, sid: str, seen_at) -> None:
@@ -188,3 +200,34 @@ def landing_index(warehouse) -> dict[str, tuple[int, str, str, str]]:
 
 def known_submissions(warehouse) -> set[str]:
     return {row[0] for row in warehouse.rows("select submission_id from raw.submissions")}
+
+
+def failures(warehouse) -> dict[str, tuple[int, str, int, str]]:
+    """Landing key → (size, etag, attempts, status) of the files that failed and are not finished."""
+    return {row[0]: (row[1], row[2], row[3], row[4]) for row in
+            warehouse.rows("select source_key, size_bytes, etag, attempts, status from raw.ingest_failures")}
+
+
+def record_failure(warehouse, key: str, size: int, etag: str | None, sha256: str | None, sid: str | None,
+                   step: str, error: str, now, max_attempts: int) -> tuple[int, str]:
+    """One more failed attempt of a landing object (the same key, size and etag; a changed object
+    starts again from one). Returns (attempts, status)."""
+    previous = warehouse.rows("select size_bytes, etag, attempts, first_failed_at from raw.ingest_failures "
+                              "where source_key = ?", [key])
+    attempts, first = 1, now
+    if previous and previous[0][0] == size and previous[0][1] == etag:
+        attempts, first = previous[0][2] + 1, previous[0][3]
+    status = "failed" if attempts >= max_attempts else "retrying"
+    with Transaction(warehouse):
+        warehouse.execute("delete from raw.ingest_failures where source_key = ?", [key])
+        warehouse.execute("insert into raw.ingest_failures values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          [key, size, etag, sha256, sid, attempts, status, step, error, first, now])
+    return attempts, status
+
+
+def forget_failure(warehouse, key: str) -> int:
+    """The key is tried again from scratch (after a success, or when an operator re-queues it)."""
+    found = warehouse.scalar("select count(*) from raw.ingest_failures where source_key = ?", [key])
+    if found:
+        warehouse.execute("delete from raw.ingest_failures where source_key = ?", [key])
+    return int(found or 0)

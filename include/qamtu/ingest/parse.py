@@ -40,6 +40,7 @@ import datetime as dt
 import decimal
 import gzip
 import io
+import itertools
 import json
 import math
 import re
@@ -51,9 +52,16 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import TOTALS_MARKERS, Contract, normalize_label
+from qamtu.ingest import lines
 from qamtu.ingest.landing import FileRejected, Problem
 
 HEADER_SEARCH_ROWS = 11
+MAX_COLUMNS = 1_000  # a report has a few dozen fields; a header far wider is not one (and costs memory)
+# Spreadsheets are read whole by calamine, which allocates the sheet's bounding box of cells and
+# aborts the process when that fails: the zip is inflated and the cell references bounded first.
+MAX_WORKBOOK_BYTES = 512 * 1024 * 1024  # inflated
+MAX_SHEET_CELLS = 20_000_000
+MAX_UNREADABLE_ROWS = 100_000  # more rows that are not records of the header: the file is rejected unlisted
 DELIMITERS = (",", ";", "\t", "|")
 ACCEPTED_ENCODINGS = ("utf-8", "cp1251")
 # Read to tell what a file is in; never accepted.
@@ -63,6 +71,9 @@ SNIFF_BYTES = 256 * 1024
 _CHUNK = 16 * 1024 * 1024
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _VOCAB_SPLIT = re.compile(r"[,;\t|\"]+")
+_LONG_LINE = re.compile(rb"[^\r\n]{%d}" % (lines.LONG_LINE + 1))
+_LINE_END = re.compile(r"\r\n|\n|\r")
+_READERS = itertools.count()  # rejects tables get unique names on a connection
 
 
 @dataclass
@@ -76,6 +87,7 @@ class TextTable:
     totals: dict[str, str | None] | None = None
     totals_line: int | None = None
     details: dict[str, Any] = field(default_factory=dict)
+    unreadable: list[lines.UnreadableRow] = field(default_factory=list)  # rows kept, to be held back
 
     @property
     def num_rows(self) -> int:
@@ -92,19 +104,126 @@ class TextTable:
 
 @dataclass
 class LargeSource:
-    """How DuckDB reads a large file: ``relation`` is a FROM-able SQL text with ``_line`` and one
+    """How DuckDB reads a large file: :attr:`relation` is a FROM-able SQL text with ``_line`` and one
     column per contract field present (``columns`` maps field → column name in ``relation``).
 
-    ``unnumbered`` (CSV only) is the same reader without ``_line``: numbering rows with
-    ``WITH ORDINALITY`` makes DuckDB read the file on one thread, this one it splits across threads.
-    Its rows come in file order; the row at 0-based position *k* is line ``first_line + k``."""
+    ``unnumbered`` (a regular CSV: see :mod:`.lines`) is the reader without ``_line``: numbering
+    rows with ``WITH ORDINALITY`` makes DuckDB read the file on one thread, this one it splits
+    across threads. Its rows come in file order; the row at 0-based position *k* is line
+    ``first_line + k`` plus the shift of ``breaks`` (rejected lines before it), known once the
+    file has been read (:meth:`collect_unreadable`).
 
-    relation: str
+    CSV rows DuckDB cannot read as a record of the header (too many or too few fields, a quote
+    never closed, bytes that are not UTF-8) are skipped by the reader and recorded in the
+    ``rejects`` table; :meth:`collect_unreadable` turns them into :class:`lines.UnreadableRow`."""
+
+    base: str
     columns: dict[str, str]
     problems: list[Problem] = field(default_factory=list)
     details: dict[str, Any] = field(default_factory=dict)
     unnumbered: str | None = None
     first_line: int | None = None
+    rejects: str | None = None  # DuckDB's rejects table of the reader (CSV)
+    numbered: bool = True  # the base relation has ``_line`` already
+    width: int = 0  # fields in the header
+    unreadable: list[lines.UnreadableRow] = field(default_factory=list)
+    breaks: str | None = None  # table of the lines of the rows kept before the last rejected one, in order
+    final_shift: int = 0  # rejected lines before the rows after the last rejected one
+    scan: lines.BackgroundScan | None = None  # read as regular while this checks that it is
+
+    def is_regular(self) -> bool:
+        return self.scan is None or self.scan.result().regular
+
+    @property
+    def relation(self) -> str:
+        if self.numbered:
+            return self.base
+        offset = int(self.first_line) - 1
+        if self.breaks is None:
+            return f"(select _ordinal + {offset} as _line, * from {self.base})"
+        return (f"(select coalesce(b.line, s._ordinal + {offset + self.final_shift}) as _line, s.* "
+                f"from {self.base} s positional join {self.breaks} b)")
+
+    def collect_unreadable(self, con) -> list[lines.UnreadableRow]:
+        """Read the rejects table once, right after the first full read of the file (later reads
+        append the same rows again); for a regular CSV also create ``breaks``."""
+        if self.scan is not None and not self.scan.result().regular:
+            raise lines.Irregular(self.scan.result().reason)
+        found = list(self.unreadable)
+        if self.rejects is None:
+            return found
+        if _has_table(con, self.rejects):
+            count = con.execute(f"select count(distinct line) from {self.rejects} "
+                                f"where scan_id = (select max(scan_id) from {self.rejects})").fetchall()[0][0]
+            if count > MAX_UNREADABLE_ROWS:  # not fetched one by one: the file is not a table of its header
+                raise reject("file.unreadable", f"{count:,} rows cannot be read as records of the header")
+        rows = con.execute(
+            f"select line, column_name, error_type, error_message, csv_line from {self.rejects} "
+            f"where scan_id = (select max(scan_id) from {self.rejects}) order by line, column_idx"
+        ).fetchall() if _has_table(con, self.rejects) else []
+        seen: set[int] = set()
+        field_of = {column: name for name, column in self.columns.items()}
+        for duck_line, column, error_type, error_message, csv_line in rows:
+            text = (csv_line or "").lstrip("\r\n")
+            if self.numbered:  # normalised file: the line is the first column
+                head, _, text = text.partition(",")
+                try:
+                    line = int(head)
+                except ValueError:
+                    line = int(duck_line)
+            else:
+                line = int(duck_line)
+            if line in seen:
+                continue
+            seen.add(line)
+            found.append(lines.UnreadableRow(line, text[: lines.RAW_TEXT_LIMIT],
+                                             _reject_detail(str(error_type), error_message or "", self.width),
+                                             field_of.get(column)))
+        if not self.numbered and rows:
+            breaks = lines.shift_breaks([r.line for r in found], int(self.first_line))
+            import numpy as np
+            import pyarrow as pa
+
+            # The line of every kept row up to the last rejected one, in file order, joined to the rows by
+            # position (POSITIONAL JOIN: no sort of 10 M wide rows, as an ASOF join needs); the rows
+            # after it are at the final shift.
+            positions = np.array([k for k, _ in breaks], dtype=np.int64)
+            shifts = np.concatenate([[0], np.array([shift for _, shift in breaks], dtype=np.int64)])
+            kept = np.arange(int(positions[-1]), dtype=np.int64)
+            line = kept + int(self.first_line) + shifts[np.searchsorted(positions, kept, side="right")]
+            self.final_shift = int(shifts[-1])
+            self.breaks = f"{self.rejects}_lines"
+            con.register("_qamtu_lines", pa.table({"line": line}))
+            try:
+                con.execute(f"create or replace temp table {self.breaks} as select line from _qamtu_lines")
+            finally:
+                con.unregister("_qamtu_lines")
+        return sorted(found, key=lambda r: r.line)
+
+
+def _has_table(con, name: str) -> bool:
+    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0])
+
+
+_FOUND = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
+
+
+def _reject_detail(error_type: str, error_message: str, width: int) -> str:
+    """DuckDB's reject reason in the words of the receipt (English detail, like file details)."""
+    counts = _FOUND.search(error_message)
+    if error_type == "TOO MANY COLUMNS":
+        found = f"{counts[2]}" if counts else "more"
+        return f"{found} fields where the header has {width}"
+    if error_type == "MISSING COLUMNS":
+        found = f"{counts[2]}" if counts else "fewer"
+        return f"{found} fields where the header has {width}"
+    if error_type == "UNQUOTED VALUE":
+        return "a quoted value is not closed, or a quote stands inside an unquoted value"
+    if error_type == "INVALID ENCODING":
+        return "bytes that are not UTF-8 text"
+    if error_type == "LINE SIZE OVER MAXIMUM":
+        return "a line longer than the reader's maximum"
+    return error_message.strip().splitlines()[0] if error_message.strip() else error_type
 
 
 def reject(rule: str, detail: str | None = None) -> FileRejected:
@@ -131,8 +250,21 @@ def recognise(head: bytes, ext: str | None) -> str:
 
 
 def _gunzip(data: bytes) -> bytes:
+    """Inflate a small report, at most ``MAX_WORKBOOK_BYTES`` of it (a gzip bomb is not a report)."""
+    parts, size = [], 0
     try:
-        return gzip.decompress(data)
+        while data:  # gzip members one after the other, as gzip.decompress reads them
+            inflater = zlib.decompressobj(wbits=31)
+            part = inflater.decompress(data, MAX_WORKBOOK_BYTES + 1 - size)
+            size += len(part)
+            parts.append(part)
+            if size > MAX_WORKBOOK_BYTES:
+                raise reject("file.unreadable", f"the file expands to more than {MAX_WORKBOOK_BYTES // 2**20} MiB "
+                             "(a compressed bomb, not a report)")
+            if not inflater.eof:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            data = inflater.unused_data.lstrip(b"\x00")
+        return b"".join(parts)
     except (EOFError, OSError, zlib.error) as error:
         raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
 
@@ -181,12 +313,15 @@ def decode_text(data: bytes, contract: Contract, complete: bool = True) -> tuple
         raise reject("file.empty")
     has_bom = data.startswith(b"\xef\xbb\xbf")
     body = data[3:] if has_bom else data
-    if b"\x00" in body[:SNIFF_BYTES]:
+    head_nuls = body[:SNIFF_BYTES].count(b"\x00")
+    if head_nuls:
         for utf16 in ("utf-16-le", "utf-16-be"):
             decoded = _decode(body[: SNIFF_BYTES - SNIFF_BYTES % 2], utf16, final=False)
             if decoded and vocabulary_hits(decoded, contract):
                 raise reject("file.wrong_encoding", "the file is UTF-16 text")
-        raise reject("file.unreadable", "the file holds binary data, not text")
+        if head_nuls > max(2, min(len(body), SNIFF_BYTES) // 1000):
+            raise reject("file.unreadable", "the file holds binary data, not text")
+        # A stray NUL byte or two in text: the rows holding them are held back, not the file.
 
     text = encoding = None
     for candidate in ACCEPTED_ENCODINGS:
@@ -197,7 +332,7 @@ def decode_text(data: bytes, contract: Contract, complete: bool = True) -> tuple
     if text is None:
         raise reject("file.wrong_encoding", "the bytes are valid in neither encoding")
     sample = text[:SNIFF_BYTES]
-    if len(_CONTROL.findall(sample)) > max(2, len(sample) // 200):
+    if len(_CONTROL.findall(sample)) - sample.count("\x00") > max(2, len(sample) // 200):
         raise reject("file.unreadable", "the file holds binary data, not text")
 
     accepted_hits = vocabulary_hits(sample, contract)
@@ -251,9 +386,15 @@ def find_header(rows: list[list[str | None]], contract: Contract) -> tuple[int, 
     return best_index, best_score
 
 
+def check_width(header: list[Any]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise reject("file.unreadable", f"the header has {len(header):,} columns; a report has at most {MAX_COLUMNS:,}")
+
+
 def map_header(cells: list[str | None], contract: Contract, line: int | None) -> tuple[dict[int, str], list[Problem]]:
     """Column index → field name, plus warnings for unknown headers. A required field without a
     column, or a field with two columns, rejects the file."""
+    check_width(cells)
     mapping = header_map(contract)
     columns: dict[int, str] = {}
     headers_of: dict[str, list[str]] = {}
@@ -296,9 +437,10 @@ def is_totals_row(cells: Iterable[str | None]) -> bool:
 
 
 def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str | None], header_line: int | None,
-                contract: Contract, allow_totals: bool = True) -> TextTable:
+                contract: Contract, allow_totals: bool = True, delimiter: str | None = None) -> TextTable:
     """Rows (line, cells) after the header → a :class:`TextTable` (blank rows skipped, trailing
-    totals row set aside)."""
+    totals row set aside). ``delimiter`` (CSV): a row with more or fewer fields than the header is
+    not a record of it (``file.unreadable_row``, as DuckDB's reader judges large files)."""
     columns, problems = map_header(header, contract, header_line)
     kept: list[tuple[int, list[str | None]]] = []
     for line, cells in rows:
@@ -310,6 +452,19 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
         totals = {name: _cell(totals_cells, index) for index, name in columns.items()}
     fields = [f for f in contract.field_names if f in columns.values()]
     index_of = {name: index for index, name in columns.items()}
+    unreadable = []
+    if delimiter is not None:
+        width = len(header)
+        for line, cells in kept:
+            if any(c and "\x00" in c for c in cells):
+                unreadable.append(lines.UnreadableRow(
+                    line, delimiter.join(c or "" for c in cells).replace("\x00", "\\0")[: lines.RAW_TEXT_LIMIT],
+                    "a NUL byte (binary data) in the row"))
+            elif len(cells) != width:
+                missing = columns.get(len(cells)) if len(cells) < width else None
+                unreadable.append(lines.UnreadableRow(
+                    line, delimiter.join(c or "" for c in cells)[: lines.RAW_TEXT_LIMIT],
+                    f"{len(cells)} fields where the header has {width}", missing))
     table = TextTable(
         fields=fields,
         columns={name: [_cell(cells, index_of[name]) for _, cells in kept] for name in fields},
@@ -318,6 +473,7 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
         totals=totals,
         totals_line=totals_line,
         details={"header_line": header_line},
+        unreadable=unreadable,
     )
     return table
 
@@ -403,14 +559,36 @@ def parse_csv_text(text: str, contract: Contract) -> TextTable:
         raise reject("file.empty") from error
     except csv.Error as error:
         raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
+    check_width(header)
     if score == 0:
         raise _missing_all(contract, header, header_line)
     try:
-        table = build_table(rows, header, header_line, contract)
+        table = build_table(rows, header, header_line, contract, delimiter=delimiter)
     except csv.Error as error:
         raise reject("file.unreadable", f"not a readable CSV file ({error})") from error
     table.details.update({"delimiter": delimiter, "title_rows": len(title)})
+    _unclosed_quote(text, table, delimiter)
     return table
+
+
+def _unclosed_quote(text: str, table: TextTable, delimiter: str) -> None:
+    """Python's csv module (not strict) lets a quote that is never closed swallow the rest of the
+    file into the last row; DuckDB's reader rejects that row. The same here: the last row is not a
+    record of the header when an odd number of quotes follows its first line's start."""
+    if not table.lines or '"' not in text:
+        return
+    last = table.lines[-1]
+    start = 0
+    for _ in range(last - 1):
+        match = _LINE_END.search(text, start)
+        if match is None:
+            return
+        start = match.end()
+    if text.count('"', start) % 2 == 1:
+        table.unreadable[:] = [r for r in table.unreadable if r.line != last]
+        table.unreadable.append(lines.UnreadableRow(
+            last, text[start:start + lines.RAW_TEXT_LIMIT],
+            "a quoted value is not closed, or a quote stands inside an unquoted value"))
 
 
 def _missing_all(contract: Contract, header: list[Any], line: int | None) -> FileRejected:
@@ -421,6 +599,8 @@ def _missing_all(contract: Contract, header: list[Any], line: int | None) -> Fil
 def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
     from python_calamine import CalamineWorkbook
 
+    if data.startswith(b"PK"):
+        guard_workbook(data)
     try:
         workbook = CalamineWorkbook.from_filelike(io.BytesIO(data))
         names = list(workbook.sheet_names)
@@ -450,12 +630,62 @@ def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
     raise _missing_all(contract, first_sheet_rows[0], 1)
 
 
+_CELL_REF = re.compile(rb'<(?:\w+:)?c\s[^>]*?\br="([A-Z]{1,3})([0-9]{1,7})"')
+
+
+def guard_workbook(data: bytes) -> None:
+    """Reject a workbook that inflates beyond ``MAX_WORKBOOK_BYTES`` (a zip bomb) or whose cells
+    span more than ``MAX_SHEET_CELLS`` (a cell at XFD1048576 makes a reader allocate the whole
+    grid), streaming each part without keeping it."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = archive.infolist()
+    except (zipfile.BadZipFile, OSError, ValueError) as error:
+        raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
+    inflated = 0
+    for member in members:
+        sheet = member.filename.startswith("xl/worksheets/") and member.filename.endswith(".xml")
+        last_row = last_column = 0
+        overlap = b""
+        try:
+            with archive.open(member) as stream:
+                while chunk := stream.read(4 * 1024 * 1024):
+                    inflated += len(chunk)
+                    if inflated > MAX_WORKBOOK_BYTES:
+                        raise reject("file.unreadable", f"the workbook expands to more than "
+                                     f"{MAX_WORKBOOK_BYTES // 2**20} MiB (a compressed bomb, not a report)")
+                    if sheet:
+                        text = overlap + chunk
+                        for letters, digits in _CELL_REF.findall(text):
+                            last_row = max(last_row, int(digits))
+                            last_column = max(last_column, _column_number(letters))
+                        overlap = text[-256:]
+        except FileRejected:
+            raise
+        except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
+            raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
+        if last_row * last_column > MAX_SHEET_CELLS:
+            raise reject("file.unreadable", f"the sheet {member.filename.rsplit('/', 1)[-1]} spans {last_row:,} rows "
+                         f"× {last_column:,} columns; a report fits in {MAX_SHEET_CELLS:,} cells")
+
+
+def _column_number(letters: bytes) -> int:
+    number = 0
+    for letter in letters:
+        number = number * 26 + letter - 64
+    return number
+
+
 # --- JSON ----------------------------------------------------------------------------------------
 def parse_json_text(text: str, contract: Contract) -> TextTable:
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
         raise reject("file.unreadable", f"not valid JSON (line {error.lineno}: {error.msg})") from error
+    except RecursionError as error:
+        raise reject("file.unreadable", "the JSON is nested too deeply to be a table") from error
     records = document
     header: list[str] | None = None
     if isinstance(document, dict):
@@ -517,6 +747,8 @@ def parse_bytes(data: bytes, ext: str | None, contract: Contract) -> TextTable:
     elif kind == "parquet":
         table = parse_parquet(data, contract)
     else:
+        if kind == "csv" and len(data) > lines.LONG_LINE and _LONG_LINE.search(data):
+            raise reject("file.unreadable", "a line longer than 16 MiB: not a record of any report")
         text, encoding = decode_text(data, contract)
         table = parse_json_text(text, contract) if kind == "json" else parse_csv_text(text, contract)
         table.details["encoding"] = encoding
@@ -557,8 +789,12 @@ def transcode_to_utf8(path: Path, compressed: bool, encoding: str, target: Path)
     return target
 
 
-def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path) -> LargeSource:
-    """A DuckDB relation over a large CSV/csv.gz/Parquet file (see the module docstring)."""
+def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path,
+                  regular: bool | None = None) -> LargeSource:
+    """A DuckDB relation over a large CSV/csv.gz/Parquet file (see the module docstring).
+    ``regular`` (CSV): True/False when known (see :mod:`.lines`); None: read as regular while a
+    background scan checks it (:meth:`LargeSource.collect_unreadable` raises ``lines.Irregular``
+    when it is not)."""
     with path.open("rb") as stream:
         magic = stream.read(8)
     if not magic:
@@ -580,6 +816,7 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     if len(rows) <= header_index:
         raise reject("file.empty")
     header_line, header = rows[header_index]
+    check_width(header)
     if score == 0:
         raise _missing_all(contract, header, header_line)
     columns, problems = map_header(header, contract, header_line)
@@ -587,19 +824,34 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     if encoding == "cp1251":
         source = transcode_to_utf8(path, compressed, encoding, workdir / "transcoded.csv")
         compressed = False
-    names = [f"c{i}" for i in range(len(header))]
-    column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-    reader = (
-        f"read_csv({_sql_text(str(source))}, delim={_sql_text(delimiter)}, quote='\"', escape='\"', "
-        f"header=false, skip={header_line}, columns={column_types}, all_varchar=true, "
-        f"compression={_sql_text('gzip' if compressed else 'none')}, auto_detect=false)"
-    )
-    alias = ", ".join(names + ["_ordinal"])
-    relation = f"(select _ordinal + {header_line} as _line, * from {reader} with ordinality as src({alias}))"
+    number = next(_READERS)
+    rejects = f"qamtu_rejects_{number}"
     mapped = {name: f"c{index}" for index, name in columns.items()}
-    return LargeSource(relation, mapped, problems, {"format": "csv", "encoding": encoding,
-                                                    "delimiter": delimiter, "header_line": header_line},
-                       unnumbered=f"(select * from {reader})", first_line=header_line + 1)
+    details = {"format": "csv", "encoding": encoding, "delimiter": delimiter, "header_line": header_line}
+    options = (f"delim={_sql_text(delimiter)}, quote='\"', escape='\"', header=false, auto_detect=false, "
+               f"store_rejects=true, rejects_table={_sql_text(rejects)}, "
+               f"rejects_scan={_sql_text(rejects + '_scan')}")
+    if regular is not False:
+        names = [f"c{i}" for i in range(len(header))]
+        column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
+        reader = (f"read_csv({_sql_text(str(source))}, {options}, skip={header_line}, columns={column_types}, "
+                  f"compression={_sql_text('gzip' if compressed else 'none')})")
+        alias = ", ".join(names + ["_ordinal"])
+        return LargeSource(f"(select * from {reader} with ordinality as src({alias}))", mapped, problems, details,
+                           unnumbered=f"(select * from {reader})", first_line=header_line + 1, rejects=rejects,
+                           numbered=False, width=len(header),
+                           scan=lines.BackgroundScan(source, compressed) if regular is None else None)
+    # Rows that span lines, blank lines, lone carriage returns …: each row written on one line
+    # behind its line number, so the line comes from the data (see :mod:`.lines`).
+    target = workdir / f"lines-{number}.csv"
+    try:
+        _, unreadable = lines.normalise(source, compressed, header_line, target)
+    except (EOFError, OSError, zlib.error) as error:
+        raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
+    column_types = "{'_line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
+    reader = f"read_csv({_sql_text(str(target))}, {options}, skip=0, columns={column_types}, compression='none')"
+    return LargeSource(f"(select * from {reader})", mapped, problems, details, rejects=rejects, numbered=True,
+                       width=len(header), unreadable=unreadable)
 
 
 def _large_parquet(path: Path, contract: Contract) -> LargeSource:
@@ -613,4 +865,4 @@ def _large_parquet(path: Path, contract: Contract) -> LargeSource:
     relation = (f"(select file_row_number + 2 as _line, * from read_parquet({_sql_text(str(path))}, "
                 f"file_row_number=true))")
     mapped = {name: names[index] for index, name in columns.items()}
-    return LargeSource(relation, mapped, problems, {"format": "parquet"})
+    return LargeSource(relation, mapped, problems, {"format": "parquet"}, numbered=True)

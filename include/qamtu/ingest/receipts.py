@@ -6,7 +6,7 @@ submitter's language (``qamtu.contracts.submitter_language``; messages from the 
 
     {"receipt_version": 1, "submission_id", "source_key", "archive_key", "sha256", "size_bytes",
      "kind", "submitter", "period", "report_type", "contract_version", "received_at", "processed_at",
-     "language", "status": "accepted" | "accepted_with_warnings" | "rejected",
+     "language", "status": "accepted" | "accepted_with_warnings" | "rejected" | "failed",
      "rows_read", "rows_loaded", "rows_quarantined",
      "errors": [{"line", "field", "value", "rule", "message"}],   # errors (rows held back, file rules)
      "warnings": [{"line", "field", "value", "rule", "message"}],
@@ -14,7 +14,10 @@ submitter's language (``qamtu.contracts.submitter_language``; messages from the 
 
 Status: ``rejected`` when a file rule of severity error holds (nothing of the file is loaded and
 it never becomes current); ``accepted_with_warnings`` when rows were held back or a warning was
-raised; ``accepted`` otherwise. The JSON lists at most ``MAX_LISTED`` errors (every one of them is
+raised; ``accepted`` otherwise; ``failed`` when processing the file raised an unexpected error in
+``ingest_max_attempts`` runs in a row (no verdict on the file: ``internal_error`` gives the error's
+class and message, never a stack trace; nothing of it is loaded; ``qamtu ingest --retry KEY`` tries
+it again). The JSON lists at most ``MAX_LISTED`` errors (every one of them is
 in ``quarantine.errors``); the text lists the first ``TEXT_LISTED``.
 """
 
@@ -33,6 +36,8 @@ STATUS_WORDS = {
     "accepted_with_warnings": {"en": "ACCEPTED WITH WARNINGS", "ru": "ПРИНЯТ С ЗАМЕЧАНИЯМИ",
                                "kk": "ЕСКЕРТУЛЕРМЕН ҚАБЫЛДАНДЫ"},
     "rejected": {"en": "REJECTED", "ru": "ОТКЛОНЁН", "kk": "ҚАБЫЛДАНБАДЫ"},
+    "failed": {"en": "NOT PROCESSED (internal error)", "ru": "НЕ ОБРАБОТАН (внутренняя ошибка)",
+               "kk": "ӨҢДЕЛМЕДІ (ішкі қате)"},
 }
 TEXT_WORDS = {
     "title": {"en": "Receipt for", "ru": "Квитанция о приёме файла", "kk": "Файлды қабылдау түбіртегі"},
@@ -45,6 +50,9 @@ TEXT_WORDS = {
     "more": {"en": "… and {n} more (see the JSON receipt)", "ru": "… и ещё {n} (см. JSON-квитанцию)",
              "kk": "… және тағы {n} (JSON түбіртегін қараңыз)"},
     "submission": {"en": "Submission", "ru": "Идентификатор", "kk": "Сәйкестендіргіш"},
+    "internal_error": {"en": "Our system could not process the file; the operators have been alerted. Error",
+                       "ru": "Система не смогла обработать файл; операторы оповещены. Ошибка",
+                       "kk": "Жүйе файлды өңдей алмады; операторларға хабарланды. Қате"},
 }
 
 
@@ -83,6 +91,9 @@ def receipt_text(receipt: dict[str, Any]) -> str:
         f"{word('rows_loaded')}: {receipt['rows_loaded']}",
         f"{word('rows_quarantined')}: {receipt['rows_quarantined']}",
     ]
+    internal = receipt.get("internal_error")
+    if internal:
+        lines.append(f"{word('internal_error')}: {internal['class']}: {internal['message']}")
     for key in ("errors", "warnings"):
         items = receipt.get(key) or []
         total = receipt.get("errors_total", len(items)) if key == "errors" else len(items)

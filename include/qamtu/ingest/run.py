@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import Contract, load_contract, submitter_language
-from qamtu.ingest import parse
+from qamtu.ingest import crashpoints, lines, parse
 from qamtu.ingest.landing import (
     FileRejected,
     LandingKey,
@@ -48,17 +48,21 @@ from qamtu.ingest.landing import (
     routing_problems,
     submission_id,
 )
+from qamtu.ingest.lines import UnreadableRow
 from qamtu.ingest.load import (
     ERRORS_COLUMNS,
     ensure_bookkeeping,
     ensure_report_tables,
+    failures,
+    forget_failure,
     known_submissions,
     landing_index,
     load_submission,
+    record_failure,
     remember_landing,
 )
 from qamtu.ingest.receipts import MAX_LISTED, message, status_of, write_receipt
-from qamtu.ingest.stage import Workbench
+from qamtu.ingest.stage import UNREADABLE_ROW, Workbench
 from qamtu.ingest.suites import q
 from qamtu.periods import period_end
 from qamtu.progress import ProgressCallback, no_progress
@@ -131,6 +135,7 @@ def _archive(area, key: str, scratch: Path) -> None:
 
     if area.exists(key):
         return
+    crashpoints.reached("archive")
     if isinstance(area, LocalStorage):
         target = area.local_path(key)
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -167,11 +172,13 @@ class Run:
         self.receipts = open_area("receipts", settings)
         self.now = dt.datetime.now(dt.UTC)
         self.tables_ready: set[str] = set()  # report types whose raw and quarantine tables were ensured
+        self.current: Submission | None = None  # the file being received (for a failure's receipt)
+        self._last_large: parse.LargeSource | None = None
 
     # -- 1–4: read one file into the working database ---------------------------------------------
     def receive(self, obj, number: int, known: set[str]) -> Submission | None:
         landing = parse_landing_key(str(obj))
-        sub = Submission(str(obj), landing, obj.size, obj.etag, obj.last_modified)
+        sub = self.current = Submission(str(obj), landing, obj.size, obj.etag, obj.last_modified)
         scratch = self.bench.scratch / "incoming" / f"{number}.{landing.ext or 'bin'}"
         try:
             sub.sha256 = _fetch(self.landing, sub.key, scratch)
@@ -214,38 +221,86 @@ class Run:
                 raise FileRejected(Problem("file.no_rows"))
             sub.parsed = table
             return
-        try:
-            if sub.landing.ext in LARGE_FORMATS:
-                source = parse.prepare_large(scratch, sub.landing.ext, contract, self.bench.scratch)
-                relation, columns = source.relation, source.columns
-                in_order = (source.unnumbered, source.first_line) if source.unnumbered else None
-            else:
-                in_order = None
-                source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
-                relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
-                self.bench.con.register("_qamtu_incoming", source.to_arrow())
-            sub.problems.extend(source.problems)
-            sub.details.update(source.details)
+        lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
+                   "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
+        target = None
+        if self.warehouse.dialect == "duckdb":
+            # Fully qualified: the stage view lives in the working database.
+            catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
+            target = f"{q(catalog)}.raw.{q(contract.report_type)}"
+        # A CSV is first read as regular (one row per line) while a thread checks that it is; if
+        # it is not, it is read again through the numbered route (see qamtu.ingest.lines).
+        for regular in (None, False):
+            unreadable: list[UnreadableRow] = []
+            large = None
             try:
-                if self.warehouse.dialect == "duckdb":
-                    lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
-                               "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.now}
-                    # Fully qualified: the stage view lives in the working database.
-                    catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
-                    rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
-                                                   f"{q(catalog)}.raw.{q(contract.report_type)}", in_order)
-                else:
-                    rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, in_order)
-            finally:
-                if relation == "_qamtu_incoming":
-                    self.bench.con.unregister("_qamtu_incoming")
-        except duckdb.Error as error:
-            # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
-            raise _duckdb_problem(error) from error
+                rows, source, large = self._stage_once(sub, scratch, lineage, target, regular, unreadable)
+            except lines.Irregular as irregular:
+                sub.details["lines"] = f"read line by line ({irregular})"
+                continue
+            except duckdb.Error as error:
+                if large is None and regular is None and self._last_large is not None \
+                        and not self._last_large.is_regular():
+                    continue  # DuckDB choked on what the numbered route reads
+                # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
+                raise _duckdb_problem(error) from error
+            break
+        sub.problems.extend(source.problems)
+        sub.details.update(source.details)
         sub.staged = True
-        sub.rows_read = rows
-        if rows == 0:
+        sub.rows_read = rows + (len(unreadable) if large is not None else 0)
+        self._unreadable(sub, unreadable, placeholders=large is not None, lineage=lineage, target=target)
+        if sub.rows_read == 0:
             raise FileRejected(Problem("file.no_rows"))
+
+    def _stage_once(self, sub: Submission, scratch: Path, lineage: dict[str, Any], target: str | None,
+                    regular: bool | None, unreadable: list[UnreadableRow]):
+        """One reading of an x-large file into the stage: (rows staged, source, large source)."""
+        contract = sub.contract
+        large = None
+        self._last_large = None
+        if sub.landing.ext in LARGE_FORMATS:
+            source = large = self._last_large = parse.prepare_large(scratch, sub.landing.ext, contract,
+                                                                    self.bench.scratch, regular)
+            relation, columns = source.relation, source.columns
+        else:
+            source = parse.parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
+            relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
+            self.bench.con.register("_qamtu_incoming", source.to_arrow())
+            unreadable.extend(source.unreadable)
+
+        def on_read() -> None:
+            if large is not None:
+                unreadable.extend(large.collect_unreadable(self.bench.con))
+
+        try:
+            if self.warehouse.dialect == "duckdb":
+                rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
+                                               target, large, on_read)
+            else:
+                rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, large, on_read)
+        finally:
+            if relation == "_qamtu_incoming":
+                self.bench.con.unregister("_qamtu_incoming")
+        return rows, source, large
+
+    def _unreadable(self, sub: Submission, rows: list[UnreadableRow], placeholders: bool,
+                    lineage: dict[str, Any] | None = None, target: str | None = None) -> None:
+        """Rows that are not records of the header: each held back with its own finding, unless
+        more than the allowed share of the file is so (then the file is rejected, and says why)."""
+        if not rows:
+            return
+        contract = sub.contract
+        problems = [Problem(UNREADABLE_ROW, line=r.line, field=r.field, value=r.raw,
+                            context={"detail": r.detail}) for r in rows]
+        share = self.settings.ingest_max_unreadable_share
+        if len(rows) > share * sub.rows_read:
+            detail = (f"{len(rows):,} of {sub.rows_read:,} rows ({len(rows) / sub.rows_read:.1%}) cannot be read "
+                      f"as records of the header; at most {share:.1%} may be")
+            raise FileRejected(Problem("file.unreadable", context={"detail": detail}), *problems)
+        sub.problems.extend(problems)
+        self.bench.add_unreadable(contract, sub.submission_id, [(p.line, p.field, p.value) for p in problems],
+                                  placeholders, lineage, target)
 
     def stage_parsed(self, subs: list[Submission]) -> None:
         """Type the parsed small files, one statement per report type (one per file if that fails)."""
@@ -270,6 +325,10 @@ class Run:
             for sub in staged:
                 sub.staged = True
                 sub.rows_read = sub.parsed.num_rows
+                try:
+                    self._unreadable(sub, sub.parsed.unreadable, placeholders=False)
+                except FileRejected as rejected:
+                    sub.reject(rejected.problems)
                 if sub.parsed.totals:
                     sub.problems.extend(self._totals(contract, sub, sub.parsed))
                 sub.parsed = None
@@ -320,6 +379,9 @@ class Run:
             routes[report_type] = route
         return routes
 
+    def failed_receipt(self, obj, sub: Submission | None, step: str, error: Exception, attempts: int) -> str:
+        return _failed_receipt(self, obj, sub, step, error, attempts)
+
     # -- 6: findings → receipt, rows → warehouse ------------------------------------------------
     def _row_context(self, sub: Submission, lines: list[int]) -> dict[int, dict[str, Any]]:
         if not lines:
@@ -340,7 +402,9 @@ class Run:
                           "context": {**base, **{k: v for k, v in p.context.items() if k in
                                                  ("expected", "detail", "kind", "period", "submitter")}},
                           "detail": p.context.get("detail")})
-        findings = self.bench.findings_of(sub.submission_id) if sub.staged else []
+        # Unreadable rows are listed from the problems (they carry the reader's detail).
+        findings = [f for f in (self.bench.findings_of(sub.submission_id) if sub.staged else [])
+                    if f[3] != UNREADABLE_ROW]
         row_rules = {r.id: r for r in contract.row_rules} if contract else {}
         needs_row = sorted({line for line, _, _, rule, _ in findings
                             if rule in row_rules and set(row_rules[rule].params) & {"other", "when", "key"}})
@@ -391,8 +455,6 @@ class Run:
             name: pa.array(values, type=pa.string() if sql_type == "TEXT" else None)
             for (name, sql_type), values in zip(ERRORS_COLUMNS, _error_columns(sub, items, self.now), strict=True)
         })
-        load_submission(self.warehouse, self.bench if sub.staged else None, sub.contract, record, error_table,
-                        self.now)
         receipt = {
             "receipt_version": 1, "submission_id": sub.submission_id, "source_key": sub.key,
             "archive_key": sub.archive_key, "sha256": sub.sha256, "size_bytes": sub.size,
@@ -406,13 +468,45 @@ class Run:
             "format": {k: v for k, v in sub.details.items() if k != "header_line"},
         }
         key = receipt_key(landing, sub.submission_id)
-        write_receipt(self.receipts, key, receipt)
+
+        def receipt_then_commit() -> None:
+            # The receipt is written inside the load transaction, before it commits: a crash before the
+            # commit leaves a receipt the next run rewrites (the file is not known yet, so it is ingested
+            # again), never data without its receipt.
+            crashpoints.reached("loaded")
+            write_receipt(self.receipts, key, receipt)
+            crashpoints.reached("receipt")
+
+        load_submission(self.warehouse, self.bench if sub.staged else None, sub.contract, record, error_table,
+                        self.now, before_commit=receipt_then_commit)
         return {"key": sub.key, "submission_id": sub.submission_id, "kind": landing.kind,
                 "submitter": landing.submitter, "period": landing.period, "report_type": landing.report_type,
                 "status": status, "rows_read": sub.rows_read, "rows_loaded": rows_loaded,
                 "rows_quarantined": rows_quarantined, "errors": len(errors), "warnings": len(warnings),
                 "first_error": errors[0]["message"] if errors else None, "receipt": key,
                 "validation": sub.details.get("validation")}
+
+
+def _failed_receipt(run: Run, obj, sub: Submission | None, step: str, error: Exception, attempts: int) -> str:
+    landing = sub.landing if sub is not None else parse_landing_key(str(obj))
+    sha = sub.sha256 if sub is not None and sub.sha256 else None
+    sid = sub.submission_id if sub is not None and sub.submission_id else submission_id(str(obj), f"etag:{obj.etag}")
+    receipt = {
+        "receipt_version": 1, "submission_id": sid, "source_key": str(obj),
+        "archive_key": sub.archive_key if sub is not None else "", "sha256": sha, "size_bytes": obj.size,
+        "kind": landing.kind, "submitter": landing.submitter, "period": landing.period,
+        "report_type": landing.report_type, "contract_version": None,
+        "received_at": obj.last_modified.isoformat(), "processed_at": run.now.isoformat(),
+        "language": submitter_language(landing.kind or "", landing.submitter or ""), "status": "failed",
+        "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "errors": [], "warnings": [],
+        "errors_total": 0, "errors_truncated": False, "format": {},
+        # An internal error, not a verdict on the file: its class and message, never a stack trace.
+        "internal_error": {"class": type(error).__name__, "message": str(error), "step": step,
+                           "attempts": attempts},
+    }
+    key = receipt_key(landing, sid)
+    write_receipt(run.receipts, key, receipt)
+    return key
 
 
 def _public(item: dict[str, Any]) -> dict[str, Any]:
@@ -452,7 +546,7 @@ def _number(value: Any) -> Any:
 def new_summary() -> dict[str, Any]:
     return {"submissions": 0, "accepted": 0, "accepted_with_warnings": 0, "rejected": 0, "failed": 0,
             "unchanged": 0, "rows_read": 0, "rows_loaded": 0, "rows_quarantined": 0, "report_types": {},
-            "files": [], "failures": [], "seconds": 0.0}
+            "files": [], "failures": [], "given_up": [], "held": [], "seconds": 0.0}
 
 
 def ingest_new(progress: ProgressCallback | None = None, settings: Settings | None = None,
@@ -460,10 +554,13 @@ def ingest_new(progress: ProgressCallback | None = None, settings: Settings | No
     """Ingest everything new in landing; returns the run's summary:
 
     ``submissions`` (new this run), ``accepted``, ``accepted_with_warnings``, ``rejected``,
-    ``failed`` (to be retried), ``unchanged`` (landing objects already ingested), ``rows_read``,
-    ``rows_loaded``, ``rows_quarantined``, ``report_types`` ({report type: {"periods", "rows_loaded",
-    "submissions"}} for the types that got a new current submission), ``files`` (one entry per new
-    submission: key, submission_id, status, counts, receipt …), ``failures`` and ``seconds``.
+    ``failed`` (could not be finished this run), ``unchanged`` (landing objects already ingested),
+    ``rows_read``, ``rows_loaded``, ``rows_quarantined``, ``report_types`` ({report type:
+    {"periods", "rows_loaded", "submissions"}} for the types that got a new current submission),
+    ``files`` (one entry per new submission: key, submission_id, status, counts, receipt …),
+    ``failures`` (key, step, error, attempts, status), ``given_up`` (keys that failed
+    ``ingest_max_attempts`` runs in a row this run: a ``failed`` receipt and one alert each),
+    ``held`` (keys given up earlier, not tried until ``qamtu ingest --retry KEY``) and ``seconds``.
     """
     from qamtu.storage import open_area
     from qamtu.warehouse import connect
@@ -477,32 +574,44 @@ def ingest_new(progress: ProgressCallback | None = None, settings: Settings | No
         ensure_bookkeeping(warehouse)
         index = landing_index(warehouse)
         known = known_submissions(warehouse)
+        failing = failures(warehouse)
         objects = open_area("landing", settings).list()
         todo = []
         for obj in objects:
             seen = index.get(str(obj))
+            failed = failing.get(str(obj))
             if seen and seen[0] == obj.size and seen[1] == obj.etag and seen[3] in known:
                 summary["unchanged"] += 1
+            elif failed and failed[3] == "failed" and (failed[0], failed[1]) == (obj.size, obj.etag):
+                summary["held"].append(str(obj))  # given up on; waits for an operator
             else:
                 todo.append(obj)
         todo.sort(key=lambda o: (o.last_modified, str(o)))
         if todo:
             _ingest(settings, warehouse, todo, known, today, progress, summary)
     summary["seconds"] = round(time.perf_counter() - started, 3)
-    if summary["failures"]:
-        _alert(summary, settings)
     return summary
 
 
-def _alert(summary: dict[str, Any], settings: Settings) -> None:
-    """Files that could not be finished are retried by the next run; someone should know meanwhile."""
+def requeue(keys: list[str], settings: Settings | None = None) -> dict[str, bool]:
+    """``qamtu ingest --retry KEY``: the next run tries these landing keys again, however often
+    they failed. Returns {key: whether it was waiting}."""
+    from qamtu.warehouse import connect
+
+    with connect(settings or get_settings()) as warehouse:
+        ensure_bookkeeping(warehouse)
+        return {key: forget_failure(warehouse, key) > 0 for key in keys}
+
+
+def _give_up_alert(failure: dict[str, Any], settings: Settings) -> None:
+    """Once per file given up on: someone has to look at it and re-queue it."""
     from qamtu.alerts import raise_alert
 
     try:
-        raise_alert(f"Ingestion could not finish {summary['failed']} file(s); the next run retries them",
-                    kind="ingest_failed", error=summary["failures"][0]["error"],
-                    details={"failures": summary["failures"]}, settings=settings)
-    except Exception:  # the summary still lists the failures
+        raise_alert(f"Ingestion gave up on {failure['key']} after {failure['attempts']} failed runs; "
+                    f"fix the cause, then run `qamtu ingest --retry {failure['key']}`",
+                    kind="ingest_failed", error=failure["error"], details={"failure": failure}, settings=settings)
+    except Exception:  # the summary and the receipt still say it
         log.exception("could not raise the ingestion alert")
 
 
@@ -517,19 +626,26 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
                                      "memory_limit": settings.duckdb_memory_limit})
         own = True
     total = len(todo)
+    listed = {str(obj): obj for obj in todo}
     try:
         with Workbench(con, settings.home / "tmp") as bench:
             run = Run(settings, warehouse, bench, today, progress)
+
+            def failed(key: str, step: str, error: Exception, sub: Submission | None) -> None:
+                _failed(run, summary, listed[key], step, error, sub)
+
             subs: list[Submission] = []
             for number, obj in enumerate(todo):
                 progress(f"reading {obj}", number, total)
+                run.current = None
                 try:
                     sub = run.receive(obj, number, known)
                 except Exception as error:
-                    _failed(summary, str(obj), "read", error)
+                    failed(str(obj), "read", error, run.current)
                     continue
                 if sub is None:
                     summary["unchanged"] += 1
+                    forget_failure(warehouse, str(obj))
                 elif sub.submission_id in {s.submission_id for s in subs}:
                     continue  # the same bytes twice in one listing cannot happen for one key; be safe
                 else:
@@ -542,16 +658,17 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
                 # Validation of a whole batch broke: no verdict on these files; retried next run.
                 for sub in subs:
                     if sub.staged and not sub.rejected:
-                        _failed(summary, sub.key, "validate", error)
+                        failed(sub.key, "validate", error, sub)
                 subs = [s for s in subs if not (s.staged and not s.rejected)]
             for number, sub in enumerate(subs):
                 progress(f"loading {sub.key}", number, len(subs))
                 try:
                     entry = run.finish(sub)
                 except Exception as error:
-                    _failed(summary, sub.key, "load", error)
+                    failed(sub.key, "load", error, sub)
                     continue
                 known.add(sub.submission_id)
+                forget_failure(warehouse, sub.key)
                 _count(summary, entry)
             progress("done", total, total)
     finally:
@@ -559,10 +676,27 @@ def _ingest(settings: Settings, warehouse, todo: list, known: set[str], today: d
             con.close()
 
 
-def _failed(summary: dict[str, Any], key: str, step: str, error: Exception) -> None:
+def _failed(run: Run, summary: dict[str, Any], obj, step: str, error: Exception, sub: Submission | None) -> None:
+    """An unexpected error on one file: counted, retried by the next run; after
+    ``ingest_max_attempts`` runs in a row, a ``failed`` receipt, one alert, and no more retries."""
+    key = str(obj)
     log.error("ingestion of %s failed at %s: %s\n%s", key, step, error, traceback.format_exc())
+    text = f"{type(error).__name__}: {error}"
     summary["failed"] += 1
-    summary["failures"].append({"key": key, "step": step, "error": f"{type(error).__name__}: {error}"})
+    failure = {"key": key, "step": step, "error": text, "attempts": None, "status": "retrying"}
+    summary["failures"].append(failure)
+    sha = sub.sha256 if sub is not None and sub.sha256 else None
+    sid = sub.submission_id if sub is not None and sub.submission_id else None
+    try:
+        failure["attempts"], failure["status"] = record_failure(
+            run.warehouse, key, obj.size, obj.etag, sha, sid, step, text, run.now, run.settings.ingest_max_attempts)
+    except Exception:  # the warehouse itself may be what failed: the next run tries the file again
+        log.exception("could not record the failure of %s", key)
+        return
+    if failure["status"] == "failed":
+        failure["receipt"] = run.failed_receipt(obj, sub, step, error, failure["attempts"])
+        summary["given_up"].append(key)
+        _give_up_alert(failure, run.settings)
 
 
 def _count(summary: dict[str, Any], entry: dict[str, Any]) -> None:
@@ -594,7 +728,11 @@ def print_summary(summary: dict[str, Any], console) -> None:
                       f"{entry['rows_read']:,}", f"{entry['rows_loaded']:,}", f"{entry['rows_quarantined']:,}",
                       (entry["first_error"] or "")[:160])
     for failure in summary["failures"]:
-        table.add_row(failure["key"], "[magenta]failed (retried next run)[/]", "", "", "", failure["error"][:160])
+        state = ("failed: given up, `qamtu ingest --retry KEY` re-queues it" if failure.get("status") == "failed"
+                 else "failed (retried next run)")
+        table.add_row(failure["key"], f"[magenta]{state}[/]", "", "", "", failure["error"][:160])
+    for key in summary.get("held", []):
+        table.add_row(key, "[magenta]waiting for `qamtu ingest --retry KEY`[/]", "", "", "", "")
     console.print(table)
     console.print(
         f"{summary['submissions']} new submission(s): {summary['accepted']} accepted, "

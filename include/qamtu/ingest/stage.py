@@ -25,17 +25,22 @@ dropped (one clear message, not two).
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qamtu.contracts import BOOLEAN_FALSE, BOOLEAN_TRUE, Contract, Field
-from qamtu.ingest import suites
+from qamtu.ingest import crashpoints, suites
 from qamtu.ingest.suites import q
 
+if TYPE_CHECKING:
+    from qamtu.ingest.parse import LargeSource
+
 WORK = "work"
+UNREADABLE_ROW = "file.unreadable_row"  # a row that is not a record of the header (see qamtu.contracts.rules)
 DUCK_TYPES = {"string": "VARCHAR", "integer": "BIGINT", "number": "DOUBLE", "date": "DATE",
               "datetime": "TIMESTAMPTZ", "boolean": "BOOLEAN"}
 _NUMERIC_SOURCES = ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT",
@@ -177,6 +182,32 @@ def text_sql(column: str, source_type: str) -> str:
     return f"qamtu_text({c})" if source_type.upper() == "VARCHAR" else f"qamtu_text(cast({c} as varchar))"
 
 
+def _numbered(typed: str, large: LargeSource) -> tuple[str, str]:
+    """(line expression, FROM clause with alias ``t`` and column ``_k``) numbering the rows of
+    ``typed`` (a table filled from ``large.unnumbered`` in file order)."""
+    rows = f"(select rowid as _k, * from {typed}) t"
+    line = f"t._k + {int(large.first_line)}"
+    if large.breaks:  # rows before the last rejected line: their line by position
+        rows += f" positional join {large.breaks} b"
+        line = f"coalesce(b.line, t._k + {int(large.first_line) + large.final_shift})"
+    return line, rows
+
+
+def _read_first(con, large: LargeSource, on_read: Callable[[], None] | None) -> str:
+    """``large.relation`` for a statement that needs its line numbers: an unnumbered CSV is read
+    once first so that the rejected rows, and with them the lines, are known (a numbered one
+    carries its lines; ``on_read`` is then called after the statement, see :func:`_after_read`)."""
+    if on_read is not None and not large.numbered:
+        con.execute(f"select count(*) from {large.unnumbered}").fetchall()
+        on_read()
+    return large.relation
+
+
+def _after_read(large: LargeSource | None, on_read: Callable[[], None] | None) -> None:
+    if on_read is not None and (large is None or large.numbered):
+        on_read()
+
+
 def raw_column(name: str) -> str:
     return f"{name}__raw"
 
@@ -211,13 +242,30 @@ REFERENCE_SETS_SQL = {
 }
 
 
+def _remove_orphan_scratch(root: Path) -> None:
+    """Scratch folders of runs that were killed (their process is gone): up to a gigabyte each at
+    national scale. A folder without a pid file, or of a live process, is left alone."""
+    for folder in root.glob("ingest-*"):
+        try:
+            pid = int((folder / "pid").read_text())
+            os.kill(pid, 0)
+        except (FileNotFoundError, ValueError, NotADirectoryError):
+            continue
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except PermissionError:  # another user's live process
+            continue
+
+
 class Workbench:
     """The working database of one ingestion run (attached as ``work`` to ``con``)."""
 
     def __init__(self, con, scratch_root: Path, memory_limit: str | None = None):
         self.con = con
         scratch_root.mkdir(parents=True, exist_ok=True)
+        _remove_orphan_scratch(scratch_root)
         self.scratch = Path(tempfile.mkdtemp(prefix="ingest-", dir=scratch_root))
+        (self.scratch / "pid").write_text(str(os.getpid()))
         con.execute("set enable_progress_bar = false")
         con.execute("set TimeZone = 'UTC'")
         con.execute(f"set temp_directory = {_literal(str(self.scratch / 'spill'))}")
@@ -339,11 +387,11 @@ class Workbench:
         return inner, outer
 
     def stage_rows(self, contract: Contract, submission_id: str | None, relation: str, columns: dict[str, str],
-                   in_order: tuple[str, int] | None = None) -> int:
+                   large: LargeSource | None = None, on_read: Callable[[], None] | None = None) -> int:
         """Type the rows of ``relation`` (``_line`` + the source columns named in ``columns``) into
         the stage table; returns the rows staged. ``submission_id`` None: the relation has a
-        ``_submission_id`` column (many small files staged in one statement). ``in_order``: as in
-        :meth:`stage_direct` (typed on every thread, numbered by position)."""
+        ``_submission_id`` column (many small files staged in one statement). ``large``/``on_read``:
+        as in :meth:`stage_direct`."""
         self._use(contract, "table")
         stage = self.stage(contract)
         if contract.report_type not in self._created:
@@ -354,25 +402,31 @@ class Workbench:
                     definition.append(f"{q(raw_column(f.name))} varchar")
             self.con.execute(f"create table {stage} ({', '.join(definition)})")
             self._created.add(contract.report_type)
-        inner, outer = self._typed_select(contract, relation, columns, with_raw=True)
+        inner, outer = self._typed_select(contract, relation if large is None else large.relation, columns,
+                                          with_raw=True)
         if submission_id is None:
             inner, sid = ["_submission_id", *inner], "_submission_id"
         else:
             sid = _literal(submission_id)
         before = self.con.execute(f"select count(*) from {stage}").fetchall()[0][0]
-        if in_order is not None and submission_id is not None and self._keeps_order():
-            unnumbered, first_line = in_order
+        if large is not None and large.unnumbered and submission_id is not None and self._keeps_order():
             typed = f"{WORK}.{q('typed_' + contract.report_type)}"
             named = ", ".join(f"{expression} as o{number}" for number, expression in enumerate(outer[1:]))
             self.con.execute(f"create or replace table {typed} as select {named} "
-                             f"from (select {', '.join(inner[1:])} from {unnumbered})")
+                             f"from (select {', '.join(inner[1:])} from {large.unnumbered})")
             try:
-                self.con.execute(f"insert into {stage} select {sid}, rowid + {int(first_line)}, * from {typed}")
+                if on_read is not None:
+                    on_read()
+                line, rows = _numbered(typed, large)
+                self.con.execute(f"insert into {stage} select {sid}, {line}, t.* exclude (_k) from {rows}")
             finally:
                 self.con.execute(f"drop table if exists {typed}")
         else:
+            if large is not None:
+                relation = _read_first(self.con, large, on_read)
             self.con.execute(f"insert into {stage} select {sid}, {', '.join(outer)} "
                              f"from (select {', '.join(inner)} from {relation})")
+            _after_read(large, on_read)
         return self.con.execute(f"select count(*) from {stage}").fetchall()[0][0] - before
 
     def _keeps_order(self) -> bool:
@@ -396,7 +450,8 @@ class Workbench:
             self.con.unregister("_qamtu_incoming")
 
     def stage_direct(self, contract: Contract, submission_id: str, relation: str, columns: dict[str, str],
-                     lineage: dict[str, Any], target: str, in_order: tuple[str, int] | None = None) -> int:
+                     lineage: dict[str, Any], target: str, large: LargeSource | None = None,
+                     on_read: Callable[[], None] | None = None) -> int:
         """x-large reports on a DuckDB warehouse: type the rows straight into the raw table ``target``
         (one read of the file, no stage table of 10 M rows besides raw). They carry their submission id, which
         ``raw.submissions`` does not know yet, so no reader counts them (readers join on
@@ -406,11 +461,13 @@ class Workbench:
         The text of cells that did not type is fetched by a second read of the file restricted to
         the rows with an empty typed cell (none in a clean file).
 
-        ``in_order`` (the relation's rows in file order without ``_line``, and the line of the first
-        one): the rows are typed on every thread into a compressed table in ``work`` (DuckDB keeps
-        the insertion order, so a row's ``rowid`` is its position), then copied into ``target``
-        with their line numbers. Two passes on all threads beat one on a single thread (numbering
-        with ``WITH ORDINALITY`` reads on one): 10.6 s instead of 17.2 s at 10 M rows (csv.gz)."""
+        ``large`` (a file DuckDB reads; ``relation`` is then ``large.relation``): with
+        ``large.unnumbered`` the rows are typed on every thread into a compressed table in ``work``
+        (DuckDB keeps the insertion order, so a row's ``rowid`` is its position among the rows
+        read), then copied into ``target`` with their line numbers. Two passes on all threads beat
+        one on a single thread (numbering with ``WITH ORDINALITY`` reads on one): 10.6 s instead of
+        17.2 s at 10 M rows (csv.gz). ``on_read`` is called once, right after the first full read
+        of the file (the rows the reader rejected are known then, and so are the line shifts)."""
         self._use(contract, "direct")
         rt = contract.report_type
         stage, retext = self.stage(contract), f"{WORK}.{q('retext_' + rt)}"
@@ -421,27 +478,37 @@ class Workbench:
             self.con.execute(f"create table {retext} ({', '.join(definition)})")
             self._created.add(rt)
         self.con.execute(f"delete from {target} where submission_id = ?", [submission_id])
-        inner, outer = self._typed_select(contract, relation, columns, with_raw=False)
+        inner, outer = self._typed_select(contract, relation if large is None else large.relation, columns,
+                                          with_raw=False)
         fields = ", ".join(q(f.name) for f in contract.fields)
         lineage_columns = "submission_id, kind, submitter, period, source_key, source_line, loaded_at"
         lineage_params = [submission_id, lineage["kind"], lineage["submitter"], lineage["period"],
                           lineage["source_key"], lineage["loaded_at"]]
-        if in_order is not None and self._keeps_order():
-            unnumbered, first_line = in_order
+        if large is not None and large.unnumbered and self._keeps_order():
             typed = f"{WORK}.{q('typed_' + rt)}"
-            self.con.execute(f"create or replace table {typed} as select {', '.join(inner[1:])} from {unnumbered}")
+            self.con.execute(
+                f"create or replace table {typed} as select {', '.join(inner[1:])} from {large.unnumbered}")
             try:
+                if on_read is not None:
+                    on_read()
+                line, rows = _numbered(typed, large)
                 self.con.execute(
                     f"insert into {target} ({fields}, {lineage_columns}) "
-                    f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, rowid + {int(first_line)}, "
-                    f"cast(? as timestamptz) from {typed}", lineage_params)
+                    f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, {line}, "
+                    f"cast(? as timestamptz) from {rows}", lineage_params)
             finally:
                 self.con.execute(f"drop table if exists {typed}")
         else:
+            if large is not None:
+                relation = _read_first(self.con, large, on_read)
             self.con.execute(
                 f"insert into {target} ({fields}, {lineage_columns}) "
                 f"select {', '.join(outer[1:])}, ?, ?, ?, ?, ?, _line, cast(? as timestamptz) "
                 f"from (select {', '.join(inner)} from {relation})", lineage_params)
+            _after_read(large, on_read)
+        if large is not None:
+            relation = large.relation  # numbered with the line shifts now known
+        crashpoints.reached("staged")
         rows = self.con.execute(f"select count(*) from {target} where submission_id = ?",
                                 [submission_id]).fetchall()[0][0]
         if nullable:
@@ -463,6 +530,40 @@ class Workbench:
             + f" from {target} r left join {retext} t on t._submission_id = r.submission_id "
               f"and t._line = r.source_line where r.submission_id in ({ids})")
         return rows
+
+    def add_unreadable(self, contract: Contract, submission_id: str, rows: list[tuple[int, str | None, str]],
+                       placeholders: bool, lineage: dict[str, Any] | None = None, target: str | None = None) -> None:
+        """Rows that cannot be read as records of the header, ``(line, field or None, raw text)``:
+        a finding ``file.unreadable_row`` each (the row is held back; its other findings are
+        dropped in :meth:`describe_hits`) and, with ``placeholders``, a row of empty cells at
+        that line in the stage (the reader skipped the row: it is counted, and quarantined, all
+        the same). Direct mode: the placeholder goes to ``target`` (raw) with ``lineage``."""
+        if not rows:
+            return
+        import pyarrow as pa
+
+        # One statement each through Arrow: executemany costs ~2 ms a row (1,000 bad rows: 4 s).
+        found = pa.table({"_submission_id": pa.array([submission_id] * len(rows), pa.string()),
+                          "_line": pa.array([r[0] for r in rows], pa.int64()),
+                          "field": pa.array([r[1] for r in rows], pa.string()),
+                          "value": pa.array([r[2] for r in rows], pa.string())})
+        self.con.register("_qamtu_unreadable", found)
+        try:
+            if placeholders and self.is_direct(contract):
+                self.con.execute(
+                    f"insert into {target} (submission_id, kind, submitter, period, source_key, source_line, "
+                    f"loaded_at) select _submission_id, ?, ?, ?, ?, _line, cast(? as timestamptz) "
+                    f"from _qamtu_unreadable",
+                    [lineage["kind"], lineage["submitter"], lineage["period"], lineage["source_key"],
+                     lineage["loaded_at"]])
+            elif placeholders:
+                self.con.execute(f"insert into {self.stage(contract)} (_submission_id, _line) "
+                                 f"select _submission_id, _line from _qamtu_unreadable")
+            self.con.execute(
+                f"insert into {WORK}.findings select _submission_id, _line, -2, {_literal(UNREADABLE_ROW)}, field, "
+                f"'error', false, value from _qamtu_unreadable")
+        finally:
+            self.con.unregister("_qamtu_unreadable")
 
     @staticmethod
     def _raw_texts(contract: Contract, outer: list[str]) -> list[str]:
@@ -622,6 +723,11 @@ class Workbench:
             f"and t._line = f._line and t.field = f.field)")
         self.con.execute("drop table _qamtu_described")
         self.con.execute("drop table _qamtu_expectations")
+        # A row that could not be read as a record of the header has one finding: that one.
+        self.con.execute(
+            f"delete from {WORK}.findings f where f.rule <> {_literal(UNREADABLE_ROW)} and f._submission_id in ({ids}) "
+            f"and exists (select 1 from {WORK}.findings u where u.rule = {_literal(UNREADABLE_ROW)} "
+            f"and u._submission_id = f._submission_id and u._line = f._line)")
 
     def _value_sql(self, contract: Contract, expectation: suites.Expectation) -> str:
         names = expectation.field.split("+")
