@@ -69,9 +69,9 @@ def from_plan(key: str, names: tuple[str, ...], task_id: str = "plan") -> dict[s
 
 
 def is_test_task(task_id: str) -> bool:
-    """The task Cosmos renders for every dbt test of the project (``TestBehavior.AFTER_ALL``; Cosmos
-    names it after the project's folder)."""
-    return task_id.rsplit(".", 1)[-1] == f"{DBT_PROJECT_DIR.name}_test"
+    """A task that shows the verdict of one model's dbt tests (``TestBehavior.AFTER_EACH``: Cosmos
+    renders each model as a group ``<model>`` of a ``run`` and a ``test`` task)."""
+    return task_id.rsplit(".", 1)[-1] == "test"
 
 
 def release_warehouse(project_dir: str | None = None, **_: object) -> None:
@@ -81,3 +81,60 @@ def release_warehouse(project_dir: str | None = None, **_: object) -> None:
     from qamtu.warehouse.dbt_runner import release_duckdb
 
     release_duckdb()
+
+
+# --- WATCHER: one `dbt build`, per-model tasks that show its outcome -----------------------------------
+# Cosmos' producer task of ExecutionMode.WATCHER (cosmos.constants.PRODUCER_WATCHER_TASK_ID) and the XCom
+# key under which our callback leaves what that one `dbt build` did, node by node.
+PRODUCER_TASK = "dbt_producer_watcher"
+BUILD_RESULTS_KEY = "qamtu_dbt_build"
+# dbt's statuses (run_results.json): a test that fails at error severity is "fail", one that fails at warn
+# severity is "warn", one whose SQL broke is "error"; a model is "success", "error" or "skipped".
+TEST_ERROR_STATUSES = frozenset({"fail", "error", "runtime error"})
+TEST_WARNING_STATUSES = frozenset({"warn"})
+
+
+def is_producer_task(task_id: str) -> bool:
+    """The one task that runs ``dbt build`` for the whole group (``ExecutionMode.WATCHER``)."""
+    return task_id.rsplit(".", 1)[-1] == PRODUCER_TASK
+
+
+def summarize_run_results(run_results: dict) -> dict[str, list]:
+    """What a ``dbt build`` did, from its ``target/run_results.json``: each model and its status, and
+    the names of the data tests that failed at error severity (``test_errors``: they make ``dbt build``
+    fail) or warned (``test_warnings``); unit tests count as data tests here too."""
+    models: list[dict[str, str]] = []
+    test_errors: list[str] = []
+    test_warnings: list[str] = []
+    for result in run_results.get("results") or []:
+        unique_id = str(result.get("unique_id") or "")
+        resource_type, _, rest = unique_id.partition(".")
+        # model.<package>.<name>; test.<package>.<name>.<hash>; unit_test.<package>.<model>.<name>
+        parts = rest.split(".")
+        status = str(result.get("status") or "").lower()
+        if resource_type == "model":
+            models.append({"name": parts[-1], "status": status})
+        elif resource_type in ("test", "unit_test"):
+            name = parts[1] if resource_type == "test" and len(parts) > 1 else ".".join(parts[1:])
+            if status in TEST_ERROR_STATUSES:
+                test_errors.append(name)
+            elif status in TEST_WARNING_STATUSES:
+                test_warnings.append(name)
+    return {"models": sorted(models, key=lambda m: m["name"]), "test_errors": sorted(test_errors),
+            "test_warnings": sorted(test_warnings)}
+
+
+def after_dbt(project_dir: str | None = None, context: dict | None = None, **_: object) -> None:
+    """Cosmos ``callback`` after each dbt invocation (it runs before Cosmos raises on a failed one):
+    close the DuckDB file (see :func:`release_warehouse`), and leave the build's node-by-node outcome
+    in XCom for ``candidate_ready``, which logs it as ``qamtu build`` logs its own."""
+    import json
+    from pathlib import Path
+
+    release_warehouse()
+    results_path = Path(project_dir or "") / "target" / "run_results.json"
+    ti = (context or {}).get("ti")
+    if ti is None or not project_dir or not results_path.is_file():
+        return
+    summary = summarize_run_results(json.loads(results_path.read_text(encoding="utf-8")))
+    ti.xcom_push(key=BUILD_RESULTS_KEY, value=summary)
