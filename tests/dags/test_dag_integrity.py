@@ -55,7 +55,7 @@ def test_no_cycles(bag, dag_id):
 @pytest.mark.parametrize("dag_id", _dag_ids())
 def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
     from qamtu.orchestration import OWNER, alert_on_failure, warn_on_failure
-    from qamtu.orchestration.dbt import is_producer_task, is_test_task
+    from qamtu.orchestration.dbt import is_producer_task
 
     dag = bag.dags[dag_id]
     assert dag.tags and "qamtu" in dag.tags
@@ -73,11 +73,10 @@ def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
         assert task.execution_timeout is not None and task.execution_timeout.total_seconds() > 0, where
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
-        # A failed dbt build or test verdict only warns (the audit decides); every other task alerts as
-        # an error (a model watcher too: a model that did not build).
-        warns = is_test_task(task.task_id) or is_producer_task(task.task_id)
+        # A failed dbt build only warns (its data tests are for the audit to judge); every other task alerts
+        # as an error (a model's watcher too: that model did not build).
         if task.task_id != "dbt.dbt_producer_watcher_done":  # Cosmos' no-op gate after the build
-            assert (warn_on_failure if warns else alert_on_failure) in callbacks, where
+            assert (warn_on_failure if is_producer_task(task.task_id) else alert_on_failure) in callbacks, where
 
 
 def test_data_aware_schedules_chain_the_pipeline(bag):
@@ -100,37 +99,34 @@ def test_data_aware_schedules_chain_the_pipeline(bag):
     assert ingest_outlets & set(raw_asset_uris())
 
 
-def test_dbt_is_one_build_watched_by_a_task_per_model_and_one_per_models_tests(bag):
+def test_dbt_is_one_build_watched_by_a_task_per_model(bag):
     import json
 
-    from qamtu.orchestration.dbt import MANIFEST_PATH, is_producer_task, is_test_task
+    from qamtu.orchestration.dbt import MANIFEST_PATH, is_producer_task
 
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
-    tested = {manifest["nodes"][parent]["name"] for node in manifest["nodes"].values()
-              if node["resource_type"] == "test" for parent in node["depends_on"]["nodes"]
-              if parent.startswith("model.")}
     build = bag.dags["build_coverage_marts"]
     dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
     (producer,) = [t for t in dbt_tasks if is_producer_task(t.task_id)]
-    # The producer runs the one `dbt build` (models, tests, unit tests), in process.
+    # The producer runs the one `dbt build` in process, tests and unit tests included (as `qamtu build`).
     assert type(producer).__name__ == "DbtProducerWatcherOperator" and producer.base_cmd == ["build"]
-    assert "--resource-type" not in (producer.dbt_cmd_flags or [])  # nothing left out of the build
+    assert "--resource-type" not in (producer.dbt_cmd_flags or [])
     assert producer.invocation_mode.value == "dbt_runner"
-    runs = {t.task_id.removeprefix("dbt.").removesuffix(".run"): t for t in dbt_tasks if t.task_id.endswith(".run")}
-    tests = {t.task_id.removeprefix("dbt.").removesuffix(".test"): t for t in dbt_tasks if is_test_task(t.task_id)}
-    # Every model's status is its own task; so is the verdict of every tested model's tests.
-    assert models and set(runs) == models
-    assert tested and set(tests) == tested
-    for name, test_task in tests.items():
-        assert runs[name].task_id in test_task.upstream_task_ids
-    # Every watcher starts after the build (directly, or after the watchers of what it depends on), reads
-    # its results without deferring, and the first ones run whether the build failed or not.
-    for task in [*runs.values(), *tests.values()]:
-        assert producer.task_id in {t.task_id for t in task.get_flat_relatives(upstream=True)}, task.task_id
-        assert task.deferrable is False, task.task_id
-        if producer.task_id in task.upstream_task_ids:
-            assert task.trigger_rule == "none_skipped", task.task_id
+    assert producer.callback == "qamtu.orchestration.dbt.after_dbt"
+    watchers = {t.task_id.removeprefix("dbt.").removesuffix("_run"): t for t in dbt_tasks
+                if type(t).__name__ == "DbtRunWatcherOperator"}
+    # Every model's status is its own task, and nothing else runs dbt.
+    assert models and set(watchers) == models
+    assert {t.task_id for t in dbt_tasks} == {t.task_id for t in watchers.values()} | {
+        producer.task_id, "dbt.dbt_producer_watcher_done"}
+    # Every watcher starts after the build (directly, or after the watchers of what its model depends on),
+    # reads its result without deferring, and the first ones run whether the build failed or not.
+    for name, watcher in watchers.items():
+        assert producer.task_id in {t.task_id for t in watcher.get_flat_relatives(upstream=True)}, name
+        assert watcher.deferrable is False, name
+        if producer.task_id in watcher.upstream_task_ids:
+            assert watcher.trigger_rule == "none_skipped", name
     # The candidate is announced whatever the tests say (the audit decides), never before the build is over.
     ready = build.get_task("candidate_ready")
     assert ready.trigger_rule == "all_done"

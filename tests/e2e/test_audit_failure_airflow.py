@@ -129,10 +129,10 @@ def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow
     assert dag_run_states(settings)["build_coverage_marts"] == ["success"]
     assert dag_run_states(settings)["audit_and_publish"] == ["failed"]
     build_tasks = task_states(settings, "build_coverage_marts")
-    # Airflow shows where: the one dbt build failed, the model's tests are red, the model itself built.
+    # Airflow shows it: the one dbt build failed (on the test), every model built, the build was announced.
     assert build_tasks["dbt.dbt_producer_watcher"] == "failed"
-    assert build_tasks[f"dbt.{BROKEN_MODEL}.test"] == "failed"
-    assert build_tasks[f"dbt.{BROKEN_MODEL}.run"] == "success"
+    models = {t: s for t, s in build_tasks.items() if t.endswith("_run")}
+    assert f"dbt.{BROKEN_MODEL}_run" in models and set(models.values()) == {"success"}
     assert build_tasks["candidate_ready"] == "success"
     through_airflow = audit_results(settings, period)
     assert through_airflow["publishable"] is False

@@ -68,12 +68,6 @@ def from_plan(key: str, names: tuple[str, ...], task_id: str = "plan") -> dict[s
             for name in names}
 
 
-def is_test_task(task_id: str) -> bool:
-    """A task that shows the verdict of one model's dbt tests (``TestBehavior.AFTER_EACH``: Cosmos
-    renders each model as a group ``<model>`` of a ``run`` and a ``test`` task)."""
-    return task_id.rsplit(".", 1)[-1] == "test"
-
-
 def release_warehouse(project_dir: str | None = None, **_: object) -> None:
     """Cosmos ``callback`` after each dbt invocation: close the DuckDB file dbt-duckdb keeps open in
     the task's process, so the next task in the same process (``dag.test()`` runs them all in one)
@@ -97,6 +91,23 @@ TEST_WARNING_STATUSES = frozenset({"warn"})
 def is_producer_task(task_id: str) -> bool:
     """The one task that runs ``dbt build`` for the whole group (``ExecutionMode.WATCHER``)."""
     return task_id.rsplit(".", 1)[-1] == PRODUCER_TASK
+
+
+def without_resource_type_flags(flags: list[str] | None) -> list[str]:
+    """dbt flags without the ``--resource-type X`` pairs (what Cosmos adds to the producer's build when
+    no test task is rendered): the build then runs every node of the selection, tests included."""
+    kept: list[str] = []
+    flags = list(flags or [])
+    skip_value = False
+    for flag in flags:
+        if skip_value:
+            skip_value = False
+            continue
+        if flag == "--resource-type":
+            skip_value = True
+            continue
+        kept.append(flag)
+    return kept
 
 
 def summarize_run_results(run_results: dict) -> dict[str, list]:
