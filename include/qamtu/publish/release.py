@@ -314,7 +314,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     version = max(versions, default=0) + 1
     prefix = release_prefix(period, version)
     previous = _previous_release(area, period)
-    changes = revisions.compare(previous, _previous_progress(area, previous), _progress(marts).data, inputs, notes)
+    changes = revisions.compare(previous, _previous_progress(area, previous), _progress(marts).data, inputs, notes,
+                                period=period)
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     written: list[str] = []

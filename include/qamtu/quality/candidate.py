@@ -75,7 +75,8 @@ def record_build(warehouse, summary: dict[str, Any], schema: str = CANDIDATE_SCH
 
     ensure_log(warehouse)
     build_id = uuid.uuid4().hex
-    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "errors", "seconds", "period")}
+    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "test_errors", "test_warnings",
+                                        "errors", "seconds", "period")}
     # What the build left in the candidate, per period: an audit trusts this log only while the
     # candidate still holds exactly these rows (a build by other means, e.g. Cosmos tasks, is not logged).
     periods = ([r[0] for r in warehouse.rows(f"select distinct period from {quote_ident(schema)}.dim_period")]
