@@ -109,8 +109,7 @@ def record_task_group_build(periods: list[str], period: str | None, task_states:
     summary = {
         "success": model_ok and not test_errors, "period": period, "periods": periods,
         "models": models, "test_errors": test_errors, "test_warnings": test_warnings,
-        # As dbt_runner's summary words them (`qamtu build`), for readers of the older field.
-        "failures": [f"FAIL {name}" for name in test_errors] + [f"WARN {name}" for name in test_warnings],
+        "failures": test_errors + test_warnings,  # as `qamtu build` logs them: every test that did not pass
         "errors": [], "tests": {"error": len(test_errors), "warn": len(test_warnings)},
     }
     with connect(settings or get_settings()) as warehouse:

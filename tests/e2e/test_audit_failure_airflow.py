@@ -107,6 +107,7 @@ def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow
     import shutil
 
     from qamtu import pipeline
+    from qamtu.quality import PromotionRefused
     from qamtu.settings import Settings
 
     settings = local_settings
@@ -136,7 +137,8 @@ def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow
     assert build_tasks["candidate_ready"] == "success"
     through_airflow = audit_results(settings, period)
     assert through_airflow["publishable"] is False
-    assert through_airflow["build"]["test_errors"] == [broken_test]
+    # The build log names the test as `qamtu build` does ("FAIL <test> (<n> rows)"), and only that one.
+    assert [line.split()[:2] for line in through_airflow["build"]["test_errors"]] == [["FAIL", broken_test]]
     findings = _dbt_test_findings(through_airflow)
     assert any(broken_test in message for message in findings["critical"]), findings
     area = publication(settings)
@@ -147,7 +149,9 @@ def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow
     pipeline.build(period, in_process, echo=lambda *_: None)
     in_process_results = pipeline.audit(period, in_process, echo=lambda *_: None)
     assert in_process_results["publishable"] is False
-    assert in_process_results["build"]["test_errors"] == [broken_test]
+    assert in_process_results["build"]["test_errors"] == through_airflow["build"]["test_errors"]
     assert _dbt_test_findings(in_process_results) == findings
+    with pytest.raises(PromotionRefused):
+        pipeline.publish(period, in_process, echo=lambda *_: None)
     assert latest_pointer(publication(in_process), period) is None
     shutil.rmtree(in_process.home, ignore_errors=True)

@@ -111,28 +111,29 @@ def without_resource_type_flags(flags: list[str] | None) -> list[str]:
 
 
 def summarize_run_results(run_results: dict) -> dict[str, list]:
-    """What a ``dbt build`` did, from its ``target/run_results.json``: each model and its status, and
-    the names of the data tests that failed at error severity (``test_errors``: they make ``dbt build``
-    fail) or warned (``test_warnings``); unit tests count as data tests here too."""
+    """What a ``dbt build`` did, from its ``target/run_results.json``: each model and its status, and the
+    data tests that failed at error severity (``test_errors``: they make ``dbt build`` fail) or warned
+    (``test_warnings``), worded as ``qamtu build`` words them (``FAIL <test> (<n> rows)``,
+    ``ERROR <test>``, ``WARN <test> (<n> rows)``) so both paths log the same build the same way."""
     models: list[dict[str, str]] = []
     test_errors: list[str] = []
     test_warnings: list[str] = []
     for result in run_results.get("results") or []:
         unique_id = str(result.get("unique_id") or "")
         resource_type, _, rest = unique_id.partition(".")
-        # model.<package>.<name>; test.<package>.<name>.<hash>; unit_test.<package>.<model>.<name>
+        # model.<package>.<name>; test.<package>.<name>[.<hash>]; unit_test.<package>.<model>.<name>
         parts = rest.split(".")
         status = str(result.get("status") or "").lower()
         if resource_type == "model":
             models.append({"name": parts[-1], "status": status})
-        elif resource_type in ("test", "unit_test"):
-            name = parts[1] if resource_type == "test" and len(parts) > 1 else ".".join(parts[1:])
-            if status in TEST_ERROR_STATUSES:
-                test_errors.append(name)
-            elif status in TEST_WARNING_STATUSES:
-                test_warnings.append(name)
-    return {"models": sorted(models, key=lambda m: m["name"]), "test_errors": sorted(test_errors),
-            "test_warnings": sorted(test_warnings)}
+        elif resource_type in ("test", "unit_test") and status in TEST_ERROR_STATUSES | TEST_WARNING_STATUSES:
+            name = parts[1] if resource_type == "test" else parts[-1]
+            line = f"{status.upper()} {name}"
+            if status != "error":
+                line += f" ({result.get('failures')} rows)"
+            (test_warnings if status in TEST_WARNING_STATUSES else test_errors).append(line)
+    return {"models": sorted(models, key=lambda m: m["name"]), "test_errors": test_errors,
+            "test_warnings": test_warnings}
 
 
 def after_dbt(project_dir: str | None = None, context: dict | None = None, **_: object) -> None:
