@@ -3,19 +3,19 @@ the candidate schema by ONE ``dbt build``, and every model's outcome shown as it
 
 astronomer-cosmos renders the project from the committed ``dbt_project/target/manifest.json``
 (``LoadMode.DBT_MANIFEST``: parsing this file never runs dbt) in ``ExecutionMode.WATCHER``: the task
-``dbt.dbt_producer_watcher`` runs ``dbt build`` in its own process (``InvocationMode.DBT_RUNNER``), and
-one task per model (``<model>_run``) and per model's tests (``<model>_test``, ``TestBehavior.AFTER_EACH``)
-turns green or red from what that build reported for it. A data test that fails at error severity
-makes the build fail (the model's test task goes red, dbt skips what depends on it); one that fails
-at warn severity does not. Either way ``candidate_ready`` logs the build with the names of those
-tests (``test_errors``, ``test_warnings``), exactly as ``qamtu build`` does, and the audit decides:
-an error-severity failure blocks the candidate, a warning is reported.
+``dbt.dbt_producer_watcher`` runs ``dbt build`` (models, data tests, unit tests) in its own process
+(``InvocationMode.DBT_RUNNER``), and one task per model (``dbt.<model>_run``) turns green or red from
+what that build reported for its model. A data test that fails at error severity makes the build
+fail (the producer goes red with a warning alert; dbt skips what depends on the tested model, whose
+tasks go red); one that fails at warn severity does not. Either way ``candidate_ready`` logs the
+build with those tests (``test_errors``, ``test_warnings``) as ``qamtu build`` does, and the audit
+decides: an error-severity failure blocks the candidate, a warning is reported.
 
 Runs when ingestion loads new rows (any ``qamtu://raw/<report_type>`` Asset) or the reference data
 changes, for the periods those events name; ``period`` in the conf builds one month on demand:
 ``airflow dags trigger build_coverage_marts -c '{"period": "2026-02"}'``. Rebuilding is idempotent
 (dbt replaces the candidate tables). Its Asset ``qamtu://marts/candidate`` triggers audit_and_publish.
-docs/orchestration.md says why one build (and what per-model builds cost).
+docs/orchestration.md says why one build, and what each rendering measured.
 """
 
 from __future__ import annotations
