@@ -287,11 +287,18 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     ``notes`` is free text for the revision notes (why a revision was made). ``on_step`` is called
     after each file, the manifest and each pointer are written (tests raise in it to kill a publish).
     """
+    from qamtu.faults import checkpoint
     from qamtu.warehouse import connect
 
     parse_period(period)
     settings = settings or get_settings()
     area = open_publication(settings)
+    caller_step = on_step
+
+    def on_step(step: str) -> None:  # noqa: F811 - the caller's hook, behind the crash-test fault point
+        checkpoint(f"publish:{step}")
+        if caller_step:
+            caller_step(step)
 
     with connect(settings) as warehouse:
         docs = load_docs()

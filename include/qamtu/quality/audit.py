@@ -505,7 +505,9 @@ def _apply_build(results: dict[str, Any], build: dict[str, Any], period: str) ->
     broken = [m for m in build.get("models", []) if m.get("status") not in ("success", "pass", "ok")]
     # Builds logged before the split of test outcomes kept one list: count those as warnings, as then.
     test_errors = build.get("test_errors") or []
-    test_warnings = build.get("test_warnings") if "test_warnings" in build else build.get("failures") or []
+    test_warnings = build.get("test_warnings")
+    if test_warnings is None:
+        test_warnings = build.get("failures") or []
     critical = []
     if broken:
         names = ", ".join(f"{m['name']} ({m.get('status')})" for m in broken[:20])

@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from qamtu.faults import checkpoint
 from qamtu.settings import Settings, get_settings
 from qamtu.warehouse import quote_ident
 
@@ -229,6 +230,7 @@ def _copy(warehouse, audits: list[dict[str, Any]], source: str, target: str, ech
             warehouse.execute(f"insert into {LOG_SCHEMA}.promotions values (?, ?, ?, ?, ?, ?, ?, ?)",
                               [audit["audit_id"], audit["period"], source, target, audit["fingerprint"],
                                len(tables), total_rows, now])
+        checkpoint("promote:before-commit")
         warehouse.execute("commit")
     except BaseException:
         warehouse.execute("rollback")

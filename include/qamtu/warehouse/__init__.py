@@ -149,6 +149,8 @@ class Warehouse:
 def _open_duckdb(settings: Settings):
     """Open the DuckDB file; while a process outside qamtu's lock (a DuckDB shell, a stray dbt) holds
     it, wait as :mod:`qamtu.warehouse.lock` does, then say who holds it in one sentence."""
+    import os
+    import re
     import time
 
     import duckdb
@@ -167,9 +169,10 @@ def _open_duckdb(settings: Settings):
                 raise
             waited = time.monotonic() - started
             if waited >= settings.lock_timeout_seconds:
-                # DuckDB's own message names the holder: "Conflicting lock is held in <program> (PID n)".
-                detail = str(error).split("Conflicting lock is held in", 1)[-1].split(".", 1)[0].strip()
-                raise WarehouseBusy(busy_message(settings, waited, detail or None)) from None
+                # DuckDB's own message names the holder: "Conflicting lock is held in <program> (PID n) by …".
+                found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(error))
+                detail = f"`{os.path.basename(found[1])}` (PID {found[2]})" if found else None
+                raise WarehouseBusy(busy_message(settings, waited, detail)) from None
             time.sleep(0.2)
 
 

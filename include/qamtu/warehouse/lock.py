@@ -53,9 +53,16 @@ def lock_path(settings: Settings) -> Path:
 
 
 def _command() -> str:
-    """What this process is, for the waiters' message: ``qamtu build --period 2026-01``, an Airflow task…"""
-    argv = [os.path.basename(sys.argv[0] or "python"), *sys.argv[1:]]
-    return " ".join(argv)[:200]
+    """What this process is, for the waiters' message: ``qamtu build --period 2026-01``, ``python -c …``,
+    an Airflow task… (the kernel's command line; program paths shortened to their names)."""
+    try:
+        argv = [a.decode("utf-8", "replace") for a in Path("/proc/self/cmdline").read_bytes().split(b"\0") if a]
+    except OSError:
+        argv = [sys.executable, *sys.argv]
+    words = [os.path.basename(word) if index < 2 and "/" in word else word for index, word in enumerate(argv)]
+    if len(words) > 1 and words[0].startswith("python") and words[1] in ("qamtu", "airflow"):
+        words = words[1:]  # the console script: `qamtu build`, not `python qamtu build`
+    return " ".join(words)[:200]
 
 
 def holder(settings: Settings) -> dict | None:
