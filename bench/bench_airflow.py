@@ -93,6 +93,8 @@ def main() -> int:
     parser.add_argument("--period", default="2026-01")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, default=None, help="Work here and keep both homes.")
+    parser.add_argument("--landing", type=Path, default=None,
+                        help="Use this landing folder (a month generated before) instead of generating one.")
     parser.add_argument("--verbose", action="store_true", help="Show both paths' own output.")
     parser.add_argument("--in-process-child", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -111,15 +113,19 @@ def main() -> int:
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; work in {work}", flush=True)
 
     try:
-        generated = run_child([sys.executable, "-m", "qamtu.cli", "generate", "--periods", args.period, "--scale",
-                               str(args.scale), "--seed", str(args.seed), "--out", str(in_process_home)],
-                              child_env(in_process_home), args.verbose)
-        if generated["exit"] != 0:
-            print("\n".join(generated["lines"][-20:]))
-            print("GENERATE FAILED")
-            return 1
+        if args.landing is not None:
+            shutil.copytree(args.landing, in_process_home / "landing")
+            print(f"landing copied from {args.landing} (not generated here)", flush=True)
+        else:
+            generated = run_child([sys.executable, "-m", "qamtu.cli", "generate", "--periods", args.period,
+                                   "--scale", str(args.scale), "--seed", str(args.seed), "--out",
+                                   str(in_process_home)], child_env(in_process_home), args.verbose)
+            if generated["exit"] != 0:
+                print("\n".join(generated["lines"][-20:]))
+                print("GENERATE FAILED")
+                return 1
+            print(f"generated once in {generated['seconds']:.1f} s", flush=True)
         shutil.copytree(in_process_home / "landing", airflow_home / "landing")
-        print(f"generated once in {generated['seconds']:.1f} s; landing copied to the Airflow home", flush=True)
 
         in_process = run_child([sys.executable, str(Path(__file__).resolve()), "--in-process-child", "--period",
                                 args.period], child_env(in_process_home), args.verbose)
@@ -142,7 +148,7 @@ def main() -> int:
         failed.append("Airflow path: " + " | ".join(through_airflow["lines"][-8:]))
     if versions != {"in process": 1, "Airflow": 1}:
         failed.append(f"releases of {args.period}: {versions} (both paths must publish v1)")
-    if failed:
+    if result_line is None or not dag_runs:
         print("\n".join(["BENCHMARK FAILED"] + failed))
         return 1
     inside = json.loads(result_line.removeprefix("RESULT "))
@@ -160,6 +166,9 @@ def main() -> int:
           f"{through_airflow['seconds'] / in_process['seconds']:.2f}× process to process")
     print(f"load average (1 min): {load_start[0]:.2f} at start, {load_between[0]:.2f} between, {load_end[0]:.2f} at end")
     print(f"releases of {args.period}: " + ", ".join(f"{k} v{v}" for k, v in versions.items()))
+    if failed:  # the times are printed, but they are not the figures of a pipeline that worked
+        print("\n".join(["BENCHMARK FAILED"] + failed))
+        return 1
     return 0
 
 
