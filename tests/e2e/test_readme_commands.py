@@ -41,28 +41,6 @@ def option(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args else None
 
 
-@pytest.fixture(scope="module")
-def readme_run(tmp_path_factory):
-    """Run every line; keep (line, environment, result) for the checks."""
-    scratch = tmp_path_factory.mktemp("readme")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("QAMTU_")} | {"COLUMNS": "200"}
-    ran = []
-    for raw_line in readme_block():
-        line = without_comment(raw_line).replace("/tmp/", f"{scratch}/")
-        words = shlex.split(line)
-        if words[0] == "export":
-            name, value = words[1].split("=", 1)
-            env[name] = value
-            continue
-        line_env = dict(env)
-        while "=" in words[0] and not words[0].startswith((".", "/")):  # VAR=value command
-            name, value = words.pop(0).split("=", 1)
-            line_env[name] = value
-        result = subprocess.run(words, cwd=REPO, env=line_env, capture_output=True, text=True, timeout=1200)
-        ran.append((raw_line, words, line_env, result))
-    return ran
-
-
 def check_line(words: list[str], env: dict[str, str], result: subprocess.CompletedProcess, seen: dict) -> None:
     home = Path(env["QAMTU_HOME"])
     command, args = subcommand(words)
@@ -123,11 +101,26 @@ def check_figures(home: Path, period: str) -> None:
         assert published[indicator] == pytest.approx(expected, abs=TOLERANCE), indicator
 
 
-def test_every_readme_line_does_what_it_says(readme_run):
+def test_every_readme_line_does_what_it_says(tmp_path):
+    """Run each line, then check what it promised before the next line runs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("QAMTU_")} | {"COLUMNS": "200"}
     seen: dict[str, int] = {}
-    assert len(readme_run) >= 9
-    for raw_line, words, env, result in readme_run:
+    commands = 0
+    for raw_line in readme_block():
+        line = without_comment(raw_line).replace("/tmp/", f"{tmp_path}/")
+        words = shlex.split(line)
+        if words[0] == "export":
+            name, value = words[1].split("=", 1)
+            env[name] = value
+            continue
+        line_env = dict(env)
+        while "=" in words[0] and not words[0].startswith((".", "/")):  # VAR=value command
+            name, value = words.pop(0).split("=", 1)
+            line_env[name] = value
+        result = subprocess.run(words, cwd=REPO, env=line_env, capture_output=True, text=True, timeout=1200)
         try:
-            check_line(words, env, result, seen)
+            check_line(words, line_env, result, seen)
         except AssertionError as error:
             raise AssertionError(f"README line `{raw_line.strip()}`: {error}") from error
+        commands += 1
+    assert commands >= 9

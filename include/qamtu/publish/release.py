@@ -313,8 +313,11 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         manifest = versions[max(versions)]
         manifest_bytes = area.get_bytes(manifest["path"] + MANIFEST)
         pointer = read_json(area, period_pointer_key(period)) if area.exists(period_pointer_key(period)) else None
-        if pointer is None or pointer["version"] != manifest["version"]:
-            move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)  # repair a dead publish
+        newest = read_json(area, LATEST) if area.exists(LATEST) else {}
+        listed = ((newest.get("periods") or {}).get(period) or {}).get("version")
+        if pointer is None or pointer["version"] != manifest["version"] or listed != manifest["version"]:
+            # A publish killed between its manifest and the last pointer: finish moving them.
+            move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
         echo(f"publish: {period} v{manifest['version']} already holds this content; no new version")
         return _result(area, manifest, created=False)
 
