@@ -43,7 +43,7 @@ def configure_environment(verbose: bool) -> Path:
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if verbose else "WARNING",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
         # Cosmos keeps dbt's partial-parse cache per DAG id, under /tmp/cosmos by default: shared by every
-        # checkout and home on the machine, so a build could start from another project version's parse.
+        # checkout and home on the machine. One cache per Airflow home keeps runs apart.
         "AIRFLOW__COSMOS__CACHE_DIR": str(airflow_home / "cosmos"),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
