@@ -49,6 +49,9 @@ BENCHMARKS = (
     Benchmark("pipeline", "bench_pipeline.py", "the full monthly run per stage vs the bare DuckDB baseline (issue 7)",
               ("--scale", "0.05"), (r"^pipeline \(no generate\)", r"^bare total", r"^pipeline ÷ bare",
                                     r"^national ", r"^PIPELINE FAILED", r"^machine:")),
+    Benchmark("airflow", "bench_airflow.py", "one month through Airflow (dag.test) vs in process (issue 11)",
+              ("--scale", "0.05"), (r"^in process ", r"^Airflow ", r"^Airflow ÷ in process", r"^load average",
+                                    r"^BENCHMARK FAILED")),
 )
 
 

@@ -1,17 +1,21 @@
-"""build_coverage_marts: the dbt project (staging → intermediate → marts) built into the candidate
-schema, rendered by astronomer-cosmos as one Airflow task per model from the committed
-``dbt_project/target/manifest.json`` (``LoadMode.DBT_MANIFEST``: parsing this file never runs dbt).
+"""build_coverage_marts: the dbt project (staging → intermediate → marts, with every dbt test) built into
+the candidate schema by ONE ``dbt build``, and every model's outcome shown as its own Airflow task.
+
+astronomer-cosmos renders the project from the committed ``dbt_project/target/manifest.json``
+(``LoadMode.DBT_MANIFEST``: parsing this file never runs dbt) in ``ExecutionMode.WATCHER``: the task
+``dbt.dbt_producer_watcher`` runs ``dbt build`` (models, data tests, unit tests) in its own process
+(``InvocationMode.DBT_RUNNER``), and one task per model (``dbt.<model>_run``) turns green or red from
+what that build reported for its model. A data test that fails at error severity makes the build
+fail (the producer goes red with a warning alert; dbt skips what depends on the tested model, whose
+tasks go red); one that fails at warn severity does not. Either way ``candidate_ready`` logs the
+build with those tests (``test_errors``, ``test_warnings``) as ``qamtu build`` does, and the audit
+decides: an error-severity failure blocks the candidate, a warning is reported.
 
 Runs when ingestion loads new rows (any ``qamtu://raw/<report_type>`` Asset) or the reference data
 changes, for the periods those events name; ``period`` in the conf builds one month on demand:
 ``airflow dags trigger build_coverage_marts -c '{"period": "2026-02"}'``. Rebuilding is idempotent
 (dbt replaces the candidate tables). Its Asset ``qamtu://marts/candidate`` triggers audit_and_publish.
-
-Each model task runs ``dbt run --select <model>`` with dbt invoked in the task's own process
-(``InvocationMode.DBT_RUNNER``: no subprocess, no ``dbt ls``); then one task runs every dbt test
-(``TestBehavior.AFTER_ALL``). A model that fails stops the build; failed dbt tests are logged as
-warnings for the audit, which decides. See docs/orchestration.md for what per-model tasks cost
-against one ``dbt build``.
+docs/orchestration.md says why one build, and what each rendering measured.
 """
 
 from __future__ import annotations
@@ -84,13 +88,16 @@ def build_coverage_marts():
             profiles_yml_filepath=dbt_config.PROFILES_PATH,
         ),
         execution_config=ExecutionConfig(
-            execution_mode=ExecutionMode.LOCAL,
+            # One `dbt build` for the whole project (the producer task); the model and test tasks
+            # only watch it: no dbt start-up per model (see docs/orchestration.md for the figures).
+            execution_mode=ExecutionMode.WATCHER,
             invocation_mode=InvocationMode.DBT_RUNNER,
         ),
         render_config=RenderConfig(
             load_method=LoadMode.DBT_MANIFEST,
-            # Models first (one `dbt run` task each), then every dbt test in one `dbt test` task.
-            test_behavior=TestBehavior.AFTER_ALL,
+            # No task per test: each costs as much Airflow overhead as a model's, and the tests' verdicts
+            # go, named, to the build log and the audit report (docs/orchestration.md has the figures).
+            test_behavior=TestBehavior.NONE,
             emit_datasets=False,  # the DAG's own Asset says when the candidate marts are ready
             enable_owner_inheritance=False,  # every task keeps the project's owner
         ),
@@ -100,20 +107,45 @@ def build_coverage_marts():
             "vars": dbt_config.from_plan("dbt_vars", dbt_config.DBT_VAR_NAMES),
             "env": dbt_config.from_plan("dbt_env", dbt_config.DBT_ENV_NAMES),
             "install_deps": False,
-            "callback": "qamtu.orchestration.dbt.release_warehouse",
+            # Closes the DuckDB file and leaves the build's node-by-node results for candidate_ready.
+            "callback": "qamtu.orchestration.dbt.after_dbt",
         },
         default_args=task_defaults(SHORT_TIMEOUT),
     )
-    for dbt_task in dbt.children.values():
-        if dbt_config.is_test_task(dbt_task.task_id):
-            dbt_task.retries = 0  # a failing data test is data, not a glitch: no retries
-            dbt_task.on_failure_callback = [warn_on_failure]  # it warns; the audit decides
+    dbt_tasks = list(dbt.iter_tasks())
+    producer = next(t for t in dbt_tasks if dbt_config.is_producer_task(t.task_id))
+    # Without test tasks Cosmos limits the producer's build to models (`--resource-type` flags); give it
+    # back the whole `dbt build`, tests and unit tests included, exactly as `qamtu build` runs it.
+    producer.dbt_cmd_flags = dbt_config.without_resource_type_flags(producer.dbt_cmd_flags)
+    # A build that failed on data tests is data: a warning, the audit decides. A model that did not
+    # build fails its own watcher, which alerts as an error.
+    producer.on_failure_callback = [warn_on_failure]
+    first_watchers = []
+    for dbt_task in dbt_tasks:
+        # One build, not a build per task: a retry of a watcher would re-run its model alone, on top
+        # of a build that may have skipped it on purpose. Re-run the DAG instead (it is idempotent).
+        dbt_task.retries = 0
+        if dbt_task is producer or not hasattr(dbt_task, "poke"):
+            continue
+        # The watchers read the build's results once it is over: poke, no deferral, so no triggerer
+        # is needed and `dag.test()` runs them in line.
+        dbt_task.deferrable = False
+        dbt_task.poke_interval = 1
+        if not any(up.task_id.startswith("dbt.") for up in dbt_task.upstream_list):
+            # The watchers of the first models start once the build is over, failed or not (Cosmos
+            # starts them beside it; with one worker slot on DuckDB, or `dag.test()` running one task
+            # at a time, they would wait on a build that never starts). Skipped with it when nothing is built.
+            dbt_task.trigger_rule = "none_skipped"
+            first_watchers.append(dbt_task)
+    producer >> first_watchers
 
     @task(outlets=[candidate_marts], trigger_rule="all_done")
     def candidate_ready(plan: dict | None, ti=None, outlet_events=None) -> list[str]:
-        """Log the Cosmos build for the audit (as `qamtu build` logs its own), then tell
-        audit_and_publish which months the candidate marts were rebuilt for. A model that did not
-        build fails this task; failed dbt tests only warn (the audit reports them)."""
+        """Log the build for the audit, as `qamtu build` logs its own (each model's status, the data
+        tests that failed at error severity and those that warned), then tell audit_and_publish which
+        months the candidate marts were rebuilt for. A build that reported nothing (dbt did not start)
+        fails this task; anything dbt reported is for the audit to judge."""
+        from qamtu.orchestration.dbt import BUILD_RESULTS_KEY
         from qamtu.pipeline import record_task_group_build
 
         if plan is None:  # the plan skipped (no period has data yet): nothing was built, nothing to announce
@@ -121,7 +153,8 @@ def build_coverage_marts():
 
             raise AirflowSkipException("the plan was skipped: no candidate marts to announce")
         states = ti.get_task_states(dag_id=ti.dag_id, task_group_id="dbt", run_ids=[ti.run_id])[ti.run_id]
-        record_task_group_build(plan["periods"], plan["dbt_vars"]["period"] or None, states)
+        results = ti.xcom_pull(task_ids=producer.task_id, key=BUILD_RESULTS_KEY)
+        record_task_group_build(plan["periods"], plan["dbt_vars"]["period"] or None, states, results)
         outlet_events[candidate_marts].extra = {"periods": plan["periods"]}
         return plan["periods"]
 

@@ -11,6 +11,7 @@ storage are whatever ``QAMTU_*`` says (DuckDB file and local folders by default)
 
     python scripts/run_through_airflow.py --periods 2026-01..2026-03 --scale 0.05
     python scripts/run_through_airflow.py --no-generate --period 2026-02     # re-run one month
+    python scripts/run_through_airflow.py --stop-after ingest_submissions    # land and ingest only
 
 Exit code 0 when every DAG run succeeded, 1 otherwise (e.g. a period failed its audit).
 """
@@ -41,6 +42,9 @@ def configure_environment(verbose: bool) -> Path:
         "AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION": "False",
         "AIRFLOW__LOGGING__LOGGING_LEVEL": "INFO" if verbose else "WARNING",
         "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False",
+        # Cosmos keeps dbt's partial-parse cache per DAG id, under /tmp/cosmos by default: shared by every
+        # checkout and home on the machine. One cache per Airflow home keeps runs apart.
+        "AIRFLOW__COSMOS__CACHE_DIR": str(airflow_home / "cosmos"),
         "DO_NOT_TRACK": "1",
         "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
         "SCARF_ANALYTICS": "false",
@@ -97,6 +101,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--defects", default=None, help="Defects to inject in the generated sample.")
     parser.add_argument("--no-generate", action="store_true", help="Use what is already in landing.")
+    parser.add_argument("--stop-after", choices=PIPELINE[:-1], default=None,
+                        help="Run the DAGs up to this one only (e.g. to look at raw data before the build).")
     parser.add_argument("--verbose", action="store_true", help="Airflow's INFO logs too.")
     args = parser.parse_args(argv)
 
@@ -129,6 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     for dag_id in ("reference_data", "ingest_submissions"):
         state, ingest_run = run_dag(bag, dag_id)
         ok = ok and state == "success"
+        if dag_id == args.stop_after:
+            return 0 if ok else 1
     if not ok:
         return 1
     periods_changed = [args.period] if args.period else \
@@ -138,6 +146,8 @@ def main(argv: list[str] | None = None) -> int:
     else:
         state, build_run = run_dag(bag, "build_coverage_marts", {"periods": periods_changed})
         ok = state == "success"
+        if args.stop_after == "build_coverage_marts":
+            return 0 if ok else 1
         candidate = periods_to_work_on(None, emitted_extras("build_coverage_marts", build_run))
         if ok and candidate:
             state, _ = run_dag(bag, "audit_and_publish", {"periods": candidate})

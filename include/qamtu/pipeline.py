@@ -81,29 +81,36 @@ def prepare_build(settings: Settings | None = None) -> list[str]:
 
 
 def record_task_group_build(periods: list[str], period: str | None, task_states: dict[str, str | None],
+                            build_results: dict[str, Any] | None = None,
                             settings: Settings | None = None) -> dict[str, Any]:
-    """Log a build made by Airflow's dbt task group (one task per model, one for the tests) in the
-    candidate build log, as ``build_candidate`` logs its own, so the audit trusts the candidate.
+    """Log a build made by Airflow's dbt task group (one ``dbt build``, watched by a task per model)
+    in the candidate build log, as ``build_candidate`` logs its own, so the audit judges both alike:
+    ``test_errors`` (data tests that failed at error severity: the audit blocks the candidate) and
+    ``test_warnings`` (those that failed at warn severity: reported).
 
-    ``task_states``: task id → state of the group's tasks. A model task that did not succeed fails
-    the build (nothing is logged, the audit will not run); a failed test task becomes a warning."""
-    from qamtu.orchestration.dbt import is_test_task, release_warehouse
+    ``build_results``: what the build reported node by node
+    (:func:`qamtu.orchestration.dbt.summarize_run_results`); ``task_states``: task id → state of the
+    group's tasks. A build that reported nothing (dbt did not start or crashed) is not logged: this
+    raises, naming the tasks that did not succeed."""
+    from qamtu.orchestration.dbt import release_warehouse
     from qamtu.quality.candidate import CANDIDATE_SCHEMA, record_build
     from qamtu.warehouse import connect
 
     release_warehouse()  # a dbt task that failed before its callback may have left the file open here
 
-    models = {t: s for t, s in task_states.items() if not is_test_task(t)}
-    tests = {t: s for t, s in task_states.items() if is_test_task(t)}
-    broken = sorted(f"{t} ({s})" for t, s in models.items() if s != "success")
-    if broken:
-        raise RuntimeError(f"dbt models did not build: {', '.join(broken)}")
-    failures = [f"dbt tests failed (task {t}, state {s}): see its log" for t, s in sorted(tests.items())
-                if s != "success"]
+    if build_results is None:
+        broken = sorted(f"{t} ({s})" for t, s in task_states.items() if s not in ("success", "skipped"))
+        raise RuntimeError("the dbt build reported no results"
+                           + (f"; tasks that did not succeed: {', '.join(broken)}" if broken else ""))
+    models = list(build_results.get("models") or [])
+    test_errors = list(build_results.get("test_errors") or [])
+    test_warnings = list(build_results.get("test_warnings") or [])
+    model_ok = all(m.get("status") == "success" for m in models)
     summary = {
-        "success": True, "period": period, "periods": periods, "failures": failures, "errors": [],
-        "models": [{"name": t.rsplit(".", 1)[-1].removesuffix("_run"), "status": "success"} for t in sorted(models)],
-        "tests": {"task_group": "failed" if failures else "pass"},
+        "success": model_ok and not test_errors, "period": period, "periods": periods,
+        "models": models, "test_errors": test_errors, "test_warnings": test_warnings,
+        "failures": test_errors + test_warnings,  # as `qamtu build` logs them: every test that did not pass
+        "errors": [], "tests": {"error": len(test_errors), "warn": len(test_warnings)},
     }
     with connect(settings or get_settings()) as warehouse:
         summary["build_id"] = record_build(warehouse, summary, CANDIDATE_SCHEMA)

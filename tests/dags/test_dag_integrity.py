@@ -55,7 +55,7 @@ def test_no_cycles(bag, dag_id):
 @pytest.mark.parametrize("dag_id", _dag_ids())
 def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
     from qamtu.orchestration import OWNER, alert_on_failure, warn_on_failure
-    from qamtu.orchestration.dbt import is_test_task
+    from qamtu.orchestration.dbt import is_producer_task
 
     dag = bag.dags[dag_id]
     assert dag.tags and "qamtu" in dag.tags
@@ -64,16 +64,19 @@ def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
     for task in dag.tasks:
         where = f"{dag_id}.{task.task_id}"
         assert task.owner == OWNER, where
-        # The gates (the audit, the dbt tests) have no retries: a failed check is data, not a glitch.
-        if task.task_id.endswith(".audit") or is_test_task(task.task_id):
+        # The gates (the audit, the dbt build and its watchers) have no retries: a failed check is data,
+        # not a glitch, and the one dbt build is re-run whole (re-run the DAG), never model by model.
+        if task.task_id.endswith(".audit") or task.task_id.startswith("dbt."):
             assert task.retries == 0, where
         else:
             assert task.retries >= 2, where
         assert task.execution_timeout is not None and task.execution_timeout.total_seconds() > 0, where
         callbacks = task.on_failure_callback
         callbacks = callbacks if isinstance(callbacks, list) else [callbacks]
-        # The dbt test task only warns (the audit decides); every other task alerts as an error.
-        assert (warn_on_failure if is_test_task(task.task_id) else alert_on_failure) in callbacks, where
+        # A failed dbt build only warns (its data tests are for the audit to judge); every other task alerts
+        # as an error (a model's watcher too: that model did not build).
+        if task.task_id != "dbt.dbt_producer_watcher_done":  # Cosmos' no-op gate after the build
+            assert (warn_on_failure if is_producer_task(task.task_id) else alert_on_failure) in callbacks, where
 
 
 def test_data_aware_schedules_chain_the_pipeline(bag):
@@ -96,23 +99,35 @@ def test_data_aware_schedules_chain_the_pipeline(bag):
     assert ingest_outlets & set(raw_asset_uris())
 
 
-def test_dbt_is_rendered_from_the_manifest_one_task_per_model_then_one_test_task(bag):
+def test_dbt_is_one_build_watched_by_a_task_per_model(bag):
     import json
 
-    from qamtu.orchestration.dbt import MANIFEST_PATH, is_test_task
+    from qamtu.orchestration.dbt import MANIFEST_PATH, is_producer_task
 
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
     models = {node["name"] for node in manifest["nodes"].values() if node["resource_type"] == "model"}
     build = bag.dags["build_coverage_marts"]
     dbt_tasks = [t for t in build.tasks if t.task_id.startswith("dbt.")]
-    tests = [t for t in dbt_tasks if is_test_task(t.task_id)]
-    rendered = {t.task_id.removeprefix("dbt.").removesuffix("_run") for t in dbt_tasks if t not in tests}
-    assert models and rendered == models
-    # One task runs every test, after every model; it is the one dbt task without retries.
-    (test_task,) = tests
-    assert {t.task_id for t in test_task.get_flat_relatives(upstream=True)} >= {t.task_id for t in dbt_tasks
-                                                                              if t is not test_task}
-    assert test_task.retries == 0
-    # The candidate is announced whatever the tests say (they warn; the audit decides), never before.
+    (producer,) = [t for t in dbt_tasks if is_producer_task(t.task_id)]
+    # The producer runs the one `dbt build` in process, tests and unit tests included (as `qamtu build`).
+    assert type(producer).__name__ == "DbtProducerWatcherOperator" and producer.base_cmd == ["build"]
+    assert "--resource-type" not in (producer.dbt_cmd_flags or [])
+    assert producer.invocation_mode.value == "dbt_runner"
+    assert producer.callback == "qamtu.orchestration.dbt.after_dbt"
+    watchers = {t.task_id.removeprefix("dbt.").removesuffix("_run"): t for t in dbt_tasks
+                if type(t).__name__ == "DbtRunWatcherOperator"}
+    # Every model's status is its own task, and nothing else runs dbt.
+    assert models and set(watchers) == models
+    assert {t.task_id for t in dbt_tasks} == {t.task_id for t in watchers.values()} | {
+        producer.task_id, "dbt.dbt_producer_watcher_done"}
+    # Every watcher starts after the build (directly, or after the watchers of what its model depends on),
+    # reads its result without deferring, and the first ones run whether the build failed or not.
+    for name, watcher in watchers.items():
+        assert producer.task_id in {t.task_id for t in watcher.get_flat_relatives(upstream=True)}, name
+        assert watcher.deferrable is False, name
+        if producer.task_id in watcher.upstream_task_ids:
+            assert watcher.trigger_rule == "none_skipped", name
+    # The candidate is announced whatever the tests say (the audit decides), never before the build is over.
     ready = build.get_task("candidate_ready")
-    assert ready.trigger_rule == "all_done" and test_task.task_id in ready.upstream_task_ids
+    assert ready.trigger_rule == "all_done"
+    assert {t.task_id for t in ready.get_flat_relatives(upstream=True)} >= {t.task_id for t in dbt_tasks}

@@ -97,3 +97,50 @@ def publication(settings):
     from qamtu.storage import open_area
 
     return open_area("publication", settings)
+
+
+# --- broken data that only a dbt test of error severity sees ------------------------------------------------
+# One inspection's fine made hugely negative straight in the raw table (the submission contract rejects a
+# negative fine at ingest, so no submitted file can carry it): the region's and the nation's Σ fines turn
+# negative, which the marts' dbt test on fct_quality_enforcement.fines_kzt (≥ 0, error severity) fails on.
+BROKEN_MODEL, BROKEN_COLUMN = "fct_quality_enforcement", "fines_kzt"
+
+
+def break_fines_in_raw(settings, period: str) -> int:
+    """Make one current inspection of ``period`` carry a fine of −1,000,000,000 KZT; how many rows changed."""
+    from qamtu.warehouse import connect
+
+    with connect(settings) as warehouse:
+        ((submission_id, source_line),) = warehouse.rows(
+            "select i.submission_id, i.source_line from raw.quality_inspections as i "
+            "join raw.submissions as s using (submission_id) "
+            "where i.period = ? and s.is_current order by i.submission_id, i.source_line limit 1", [period])
+        warehouse.execute("update raw.quality_inspections set fine_kzt = -1000000000 "
+                          "where submission_id = ? and source_line = ?", [submission_id, source_line])
+        return warehouse.rows("select count(*) from raw.quality_inspections where fine_kzt < 0")[0][0]
+
+
+def error_severity_tests_on(model: str, column: str) -> set[str]:
+    """The names of the dbt tests of error severity on ``model.column``, read from the committed manifest."""
+    from qamtu.orchestration.dbt import MANIFEST_PATH
+
+    manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
+    return {node["name"] for node in manifest["nodes"].values()
+            if node["resource_type"] == "test" and node.get("column_name") == column
+            and node.get("attached_node") == f"model.{manifest['metadata'].get('project_name', 'qamtu')}.{model}"
+            and str(node["config"].get("severity", "error")).lower() == "error"}
+
+
+def task_states(settings, dag_id: str) -> dict[str, str]:
+    """task id → state of the latest run of ``dag_id``, from Airflow's metadata database."""
+    with sqlite3.connect(Path(settings.home) / "airflow" / "airflow.db") as db:
+        rows = db.execute("select ti.task_id, ti.state from task_instance as ti where ti.dag_id = ? and ti.run_id = "
+                          "(select run_id from dag_run where dag_id = ? order by id desc limit 1)",
+                          [dag_id, dag_id]).fetchall()
+    return dict(rows)
+
+
+def audit_results(settings, period: str) -> dict:
+    from qamtu.storage import open_area
+
+    return json.loads(open_area("audit", settings).get_bytes(f"{period}/results.json"))

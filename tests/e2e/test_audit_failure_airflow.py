@@ -1,6 +1,9 @@
 """A defect only the audit can see, through Airflow on the embedded default: the audit fails,
 nothing is published for that period, one alert is written; the operator's clean resubmission then
-publishes, and the month published before is untouched."""
+publishes, and the month published before is untouched.
+
+And one policy for dbt tests on both paths: data that fails a dbt test of error severity blocks the
+candidate through Airflow exactly as it does in process (`qamtu build → audit`)."""
 
 from __future__ import annotations
 
@@ -9,15 +12,21 @@ from pathlib import Path
 
 import pytest
 from airflow_pipeline import (
+    BROKEN_COLUMN,
+    BROKEN_MODEL,
     PERIODS,
     SCALE,
     SEED,
     assert_release_matches_truth,
+    audit_results,
+    break_fines_in_raw,
     dag_run_states,
+    error_severity_tests_on,
     explain,
     latest_pointer,
     publication,
     run_pipeline,
+    task_states,
 )
 
 pytestmark = [pytest.mark.slow]
@@ -83,3 +92,66 @@ def test_audit_failure_publishes_nothing_alerts_and_the_clean_resubmission_publi
             "select count(*) from raw.submissions where period = ? and not is_current and superseded_by is not null",
             [bad_period])[0]
     assert superseded == 1
+
+
+# --- a dbt test of error severity fails: the same verdict through Airflow as in process ---------------------
+def _dbt_test_findings(results: dict) -> dict[str, list[str]]:
+    """severity → the messages of the audit's findings on dbt data tests."""
+    findings: dict[str, list[str]] = {}
+    for severity, key in (("critical", "failures"), ("warning", "warnings")):
+        findings[severity] = sorted(f["message"] for f in results[key] if f.get("rule") == "dbt_data_test")
+    return findings
+
+
+def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow_as_in_process(local_settings):
+    import shutil
+
+    from qamtu import pipeline
+    from qamtu.quality import PromotionRefused
+    from qamtu.settings import Settings
+
+    settings = local_settings
+    home = Path(settings.home)
+    period = PERIODS[0]
+    (broken_test,) = error_severity_tests_on(BROKEN_MODEL, BROKEN_COLUMN)
+
+    # Land and ingest a clean month through Airflow, then break it where only dbt's test looks.
+    done = run_pipeline(settings, "--periods", period, "--scale", str(SCALE), "--seed", str(SEED),
+                        "--stop-after", "ingest_submissions")
+    assert done.returncode == 0, explain(done)
+    assert break_fines_in_raw(settings, period) == 1
+    # The same broken warehouse and landing, for the in-process path (its own home).
+    in_process = Settings(home=home.parent / f"{home.name}-in-process", warehouse="duckdb", storage="local")
+    shutil.copytree(home, in_process.home, ignore=shutil.ignore_patterns("airflow"))
+
+    # Through Airflow: the build runs and is logged, the audit fails on the dbt test, nothing is published.
+    done = run_pipeline(settings, "--no-generate", "--period", period)
+    assert done.returncode == 1, explain(done)
+    assert dag_run_states(settings)["build_coverage_marts"] == ["success"]
+    assert dag_run_states(settings)["audit_and_publish"] == ["failed"]
+    build_tasks = task_states(settings, "build_coverage_marts")
+    # Airflow shows it: the one dbt build failed (on the test), every model built, the build was announced.
+    assert build_tasks["dbt.dbt_producer_watcher"] == "failed"
+    models = {t: s for t, s in build_tasks.items() if t.endswith("_run")}
+    assert f"dbt.{BROKEN_MODEL}_run" in models and set(models.values()) == {"success"}
+    assert build_tasks["candidate_ready"] == "success"
+    through_airflow = audit_results(settings, period)
+    assert through_airflow["publishable"] is False
+    # The build log names the test as `qamtu build` does ("FAIL <test> (<n> rows)"), and only that one.
+    assert [line.split()[:2] for line in through_airflow["build"]["test_errors"]] == [["FAIL", broken_test]]
+    findings = _dbt_test_findings(through_airflow)
+    assert any(broken_test in message for message in findings["critical"]), findings
+    area = publication(settings)
+    assert latest_pointer(area, period) is None and not area.list(f"releases/{period}/")
+    assert f"{period}: NOT published" in done.stdout
+
+    # In process, on the same data: the same verdict, the same findings on dbt tests.
+    pipeline.build(period, in_process, echo=lambda *_: None)
+    in_process_results = pipeline.audit(period, in_process, echo=lambda *_: None)
+    assert in_process_results["publishable"] is False
+    assert in_process_results["build"]["test_errors"] == through_airflow["build"]["test_errors"]
+    assert _dbt_test_findings(in_process_results) == findings
+    with pytest.raises(PromotionRefused):
+        pipeline.publish(period, in_process, echo=lambda *_: None)
+    assert latest_pointer(publication(in_process), period) is None
+    shutil.rmtree(in_process.home, ignore_errors=True)

@@ -68,12 +68,6 @@ def from_plan(key: str, names: tuple[str, ...], task_id: str = "plan") -> dict[s
             for name in names}
 
 
-def is_test_task(task_id: str) -> bool:
-    """The task Cosmos renders for every dbt test of the project (``TestBehavior.AFTER_ALL``; Cosmos
-    names it after the project's folder)."""
-    return task_id.rsplit(".", 1)[-1] == f"{DBT_PROJECT_DIR.name}_test"
-
-
 def release_warehouse(project_dir: str | None = None, **_: object) -> None:
     """Cosmos ``callback`` after each dbt invocation: close the DuckDB file dbt-duckdb keeps open in
     the task's process, so the next task in the same process (``dag.test()`` runs them all in one)
@@ -81,3 +75,78 @@ def release_warehouse(project_dir: str | None = None, **_: object) -> None:
     from qamtu.warehouse.dbt_runner import release_duckdb
 
     release_duckdb()
+
+
+# --- WATCHER: one `dbt build`, per-model tasks that show its outcome -----------------------------------
+# Cosmos' producer task of ExecutionMode.WATCHER (cosmos.constants.PRODUCER_WATCHER_TASK_ID) and the XCom
+# key under which our callback leaves what that one `dbt build` did, node by node.
+PRODUCER_TASK = "dbt_producer_watcher"
+BUILD_RESULTS_KEY = "qamtu_dbt_build"
+# dbt's statuses (run_results.json): a test that fails at error severity is "fail", one that fails at warn
+# severity is "warn", one whose SQL broke is "error"; a model is "success", "error" or "skipped".
+TEST_ERROR_STATUSES = frozenset({"fail", "error", "runtime error"})
+TEST_WARNING_STATUSES = frozenset({"warn"})
+
+
+def is_producer_task(task_id: str) -> bool:
+    """The one task that runs ``dbt build`` for the whole group (``ExecutionMode.WATCHER``)."""
+    return task_id.rsplit(".", 1)[-1] == PRODUCER_TASK
+
+
+def without_resource_type_flags(flags: list[str] | None) -> list[str]:
+    """dbt flags without the ``--resource-type X`` pairs (what Cosmos adds to the producer's build when
+    no test task is rendered): the build then runs every node of the selection, tests included."""
+    kept: list[str] = []
+    flags = list(flags or [])
+    skip_value = False
+    for flag in flags:
+        if skip_value:
+            skip_value = False
+            continue
+        if flag == "--resource-type":
+            skip_value = True
+            continue
+        kept.append(flag)
+    return kept
+
+
+def summarize_run_results(run_results: dict) -> dict[str, list]:
+    """What a ``dbt build`` did, from its ``target/run_results.json``: each model and its status, and the
+    data tests that failed at error severity (``test_errors``: they make ``dbt build`` fail) or warned
+    (``test_warnings``), worded as ``qamtu build`` words them (``FAIL <test> (<n> rows)``,
+    ``ERROR <test>``, ``WARN <test> (<n> rows)``) so both paths log the same build the same way."""
+    models: list[dict[str, str]] = []
+    test_errors: list[str] = []
+    test_warnings: list[str] = []
+    for result in run_results.get("results") or []:
+        unique_id = str(result.get("unique_id") or "")
+        resource_type, _, rest = unique_id.partition(".")
+        # model.<package>.<name>; test.<package>.<name>[.<hash>]; unit_test.<package>.<model>.<name>
+        parts = rest.split(".")
+        status = str(result.get("status") or "").lower()
+        if resource_type == "model":
+            models.append({"name": parts[-1], "status": status})
+        elif resource_type in ("test", "unit_test") and status in TEST_ERROR_STATUSES | TEST_WARNING_STATUSES:
+            name = parts[1] if resource_type == "test" else parts[-1]
+            line = f"{status.upper()} {name}"
+            if status != "error":
+                line += f" ({result.get('failures')} rows)"
+            (test_warnings if status in TEST_WARNING_STATUSES else test_errors).append(line)
+    return {"models": sorted(models, key=lambda m: m["name"]), "test_errors": test_errors,
+            "test_warnings": test_warnings}
+
+
+def after_dbt(project_dir: str | None = None, context: dict | None = None, **_: object) -> None:
+    """Cosmos ``callback`` after each dbt invocation (it runs before Cosmos raises on a failed one):
+    close the DuckDB file (see :func:`release_warehouse`), and leave the build's node-by-node outcome
+    in XCom for ``candidate_ready``, which logs it as ``qamtu build`` logs its own."""
+    import json
+    from pathlib import Path
+
+    release_warehouse()
+    results_path = Path(project_dir or "") / "target" / "run_results.json"
+    ti = (context or {}).get("ti")
+    if ti is None or not project_dir or not results_path.is_file():
+        return
+    summary = summarize_run_results(json.loads(results_path.read_text(encoding="utf-8")))
+    ti.xcom_push(key=BUILD_RESULTS_KEY, value=summary)
