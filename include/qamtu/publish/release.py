@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from qamtu.periods import parse_period
-from qamtu.publish import formats, report, revisions
+from qamtu.publish import formats, portal, privacy, report, revisions
 from qamtu.publish.i18n import LANGUAGES, README, UI
 from qamtu.publish.tables import (
     NATION,
@@ -323,6 +323,7 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         with tempfile.TemporaryDirectory(prefix="qamtu-release-") as tmp:
             folder = Path(tmp)
             names = build_files(folder, marts, period, version, published_at, methodology, changes, echo=echo)
+            privacy.refuse_private(folder, prefix=prefix, echo=echo)  # before any file is written
             files = []
             for index, name in enumerate(names, start=1):
                 path = folder / name
@@ -369,6 +370,7 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         raise
     # From here the release exists; a failure while moving the pointers is repaired by the next publish.
     move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
+    portal.rebuild(area, echo=echo)  # portal and api/v1 of every release, entry page last
     return _result(area, manifest, created=True)
 
 
