@@ -309,6 +309,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         if pointer is None or pointer["version"] != manifest["version"]:
             move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)  # repair a dead publish
         echo(f"publish: {period} v{manifest['version']} already holds this content; no new version")
+        if not portal.is_current(area):
+            portal.rebuild(area, echo=echo)  # a publish that died before its portal rebuild
         return _result(area, manifest, created=False)
 
     version = max(versions, default=0) + 1

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import posixpath
 import tempfile
 import time
@@ -43,13 +44,28 @@ from qamtu.publish.i18n import (
     format_period,
 )
 from qamtu.publish.portal.data import PortalData, load
+from qamtu.publish.report import format_number
 from qamtu.publish.tables import NATION, ColumnDoc, MartTable, TableDoc
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 ENTRY = "index.html"
 SITE = "site"
 CITY_5G_TARGET = 75.0
-KEEP_BUILDS = 2  # the new one and the one a reader may still be walking
+ROAD_CATEGORIES = {"republican": {"kk": "республикалық", "ru": "республиканская", "en": "republican"},
+                   "regional": {"kk": "облыстық", "ru": "областная", "en": "regional"}}
+KEEP_BUILDS = 2
+# The columns the pages read from each large table (its latest month only).
+MONTH_COLUMNS = {
+    "fct_settlement_connectivity": ("period", "region_code", "district_code", "is_rural", "has_fibre",
+                                    "has_mobile_broadband", "population", "population_with_access",
+                                    "akimat_has_fibre", "fibre_agrees_with_akimat"),
+    "fct_speed_tests_summary": ("period", "area_level", "area_code", "operator", "technology", "tests",
+                                "median_download_mbps", "p10_download_mbps"),
+    "fct_road_coverage": ("period", "road_code", "road_name", "road_category", "region_codes", "length_km",
+                          "covered_km", "covered_share", "operators_reporting"),
+    "fct_city_5g_coverage": ("period", "city_kato", "region_code", "name_kk", "name_ru", "name_en",
+                             "territory_share_5g", "is_at_target"),
+}  # the new one and the one a reader may still be walking
 
 
 def _t(key: str) -> dict[str, str]:
@@ -101,13 +117,22 @@ def _names(codes: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
     return {k: {lang: v.get(lang) or k for lang in LANGUAGES} for k, v in codes.items()}
 
 
+_CONNECTION: list[Any] = []  # one in-memory DuckDB for a build (connecting costs more than most queries)
+
+
 def _sql(query: str, **tables: pa.Table) -> pa.Table:
     import duckdb
 
-    with duckdb.connect() as con:
-        for name, table in tables.items():
-            con.register(name, table)
+    if not _CONNECTION:
+        _CONNECTION.append(duckdb.connect())
+    con = _CONNECTION[0]
+    for name, table in tables.items():
+        con.register(name, table)
+    try:
         return con.sql(query).to_arrow_table()
+    finally:
+        for name in tables:
+            con.unregister(name)
 
 
 def _round(table: pa.Table, decimals: dict[str, int]) -> pa.Table:
@@ -131,6 +156,16 @@ class Builder:
         self.latest = data.newest.period
         self.tables = data.tables
         self.report = report
+        # The latest month's slices of the large tables, cut once (a region page queries them 20 times);
+        # a table without the columns a page needs (an older release) leaves that page out.
+        self.month: dict[str, pa.Table] = {}
+        for name, columns in MONTH_COLUMNS.items():
+            table = self.tables.get(name)
+            if table is None or not set(columns) <= set(table.column_names):
+                continue
+            where = "area_level <> 'settlement' and " if name == "fct_speed_tests_summary" else ""
+            self.month[name] = _sql(f"select {', '.join(columns)} from t where {where}period = '{self.latest}'",
+                                    t=table)
 
     def col(self, table: str, code: str, **kwargs) -> Column:
         doc = self.data.docs.get(table)
@@ -168,7 +203,7 @@ class Builder:
         last = national.to_pylist()[-1] if national.num_rows else {}
         chart = ""
         if history:
-            chart = self.report.trajectory_svg(history, info["target"], info["deadline"], last.get("monthly_pace"))
+            chart = _trajectory_svg(history, info["target"], info["deadline"], last.get("monthly_pace"))
         sections = [Section(_t("national_series"), chart=chart or None, chart_alt=_t("chart_alt"), anchor="series",
                             tables=[Table(f"indicator-{code}-national", _t("national_series"), series_cols,
                                           national)])]
@@ -230,7 +265,7 @@ class Builder:
                 for p in periods]
             sections.append(Section(_t("all_indicators"), anchor="indicators", tables=[
                 Table(f"region-{region}-indicators", _t("all_indicators"), columns, table)]))
-        connectivity = self.tables.get("fct_settlement_connectivity")
+        connectivity = self.month.get("fct_settlement_connectivity")
         if connectivity is not None:
             districts = _sql(
                 f"""select c.district_code, count(*) as settlements, count(*) filter (where c.is_rural)
@@ -247,7 +282,7 @@ class Builder:
                 Column(c, _t(c), numeric=True, decimals=0) for c in districts.column_names[1:]]
             sections.append(Section(_t("districts"), anchor="districts", note=self._as_of(), tables=[
                 Table(f"region-{region}-districts", _t("districts"), columns, districts)]))
-        roads = self.tables.get("fct_road_coverage")
+        roads = self.month.get("fct_road_coverage")
         if roads is not None:
             mine = _sql(f"""select road_code, road_name, road_category, length_km, covered_km, covered_share,
                             operators_reporting from r where period = '{self.latest}'
@@ -256,14 +291,14 @@ class Builder:
             if mine.num_rows:
                 sections.append(Section(_t("region_roads"), anchor="roads", note=self._as_of(), tables=[
                     Table(f"region-{region}-roads", _t("region_roads"), self._road_columns(mine), mine)]))
-        cities = self.tables.get("fct_city_5g_coverage")
+        cities = self.month.get("fct_city_5g_coverage")
         if cities is not None:
             mine = _sql(f"select city_kato, name_kk, name_ru, name_en, territory_share_5g, is_at_target from c "
                         f"where period = '{self.latest}' and region_code = '{region}' order by city_kato", c=cities)
             if mine.num_rows:
                 sections.append(Section(_t("region_cities"), anchor="cities", note=self._as_of(), tables=[
                     Table(f"region-{region}-cities", _t("region_cities"), self._city_columns(mine), mine)]))
-        speed = self.tables.get("fct_speed_tests_summary")
+        speed = self.month.get("fct_speed_tests_summary")
         if speed is not None:
             mine = _sql(f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
                             where period = '{self.latest}' and area_level = 'region' and area_code = '{region}'
@@ -280,7 +315,7 @@ class Builder:
     def _road_columns(self, table: pa.Table) -> list[Column]:
         known = {"road_code": Column("road_code", {"kk": "Жол", "ru": "Дорога", "en": "Road"}),
                  "road_name": self.col("fct_road_coverage", "road_name"),
-                 "road_category": self.col("fct_road_coverage", "road_category"),
+                 "road_category": self.col("fct_road_coverage", "road_category", names=ROAD_CATEGORIES),
                  "operators_reporting": Column("operators_reporting", _t("operators_count"), numeric=True,
                                                decimals=0)}
         return [known.get(c) or self.col("fct_road_coverage", c, numeric=True,
@@ -307,7 +342,7 @@ class Builder:
 
     # Topic pages ---------------------------------------------------------------------------------
     def roads_page(self) -> Page:
-        roads = self.tables["fct_road_coverage"]
+        roads = self.month["fct_road_coverage"]
         share = self.data.decimals("fct_road_coverage", "covered_share")
         km = self.data.decimals("fct_road_coverage", "covered_km")
         by_category = _round(_sql(f"""select road_category, count(*) as roads_count, sum(length_km) as length_km,
@@ -319,8 +354,7 @@ class Builder:
             100 * sum(covered_km) / nullif(sum(length_km), 0) as covered_share
             from r where period = '{self.latest}' group by 1 order by 1""", r=roads),
             {"length_km": km, "covered_km": km, "covered_share": share})
-        category_names = {"republican": {"kk": "республикалық", "ru": "республиканские", "en": "republican"},
-                          "regional": {"kk": "облыстық", "ru": "областные", "en": "regional"}}
+        category_names = ROAD_CATEGORIES
 
         def columns(first: Column) -> list[Column]:
             return [first, Column("roads_count", _t("roads_count"), numeric=True, decimals=0),
@@ -344,7 +378,7 @@ class Builder:
     def cities_page(self) -> Page:
         cities = _sql(f"select city_kato, name_kk, name_ru, name_en, territory_share_5g, is_at_target from c "
                       f"where period = '{self.latest}' order by territory_share_5g desc, city_kato",
-                      c=self.tables["fct_city_5g_coverage"])
+                      c=self.month["fct_city_5g_coverage"])
         decimals = self.data.decimals("fct_city_5g_coverage", "territory_share_5g")
         return Page("cities-5g.html", _t("cities_5g"), [Section(
             _t("cities_5g"), note={lang: f"{_t('target_75')[lang]} · {self._as_of()[lang]}" for lang in LANGUAGES},
@@ -353,11 +387,11 @@ class Builder:
             tables=[Table("cities-5g", _t("cities_5g"), self._city_columns(cities), cities)])])
 
     def speed_page(self) -> Page:
-        speed = self.tables["fct_speed_tests_summary"]
+        speed = self.month["fct_speed_tests_summary"]
         base = f"period = '{self.latest}'"
-        by_region = _sql(f"""select region_code, tests, median_download_mbps, p10_download_mbps from s
+        by_region = _sql(f"""select area_code as region_code, tests, median_download_mbps, p10_download_mbps from s
             where {base} and area_level = 'region' and operator = 'all' and technology = 'all'
-            order by region_code""", s=speed)
+            order by area_code""", s=speed)
         by_operator = _sql(f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
             where {base} and area_level = 'nation' order by operator = 'all' desc, operator,
             technology = 'all' desc, technology""", s=speed)
@@ -377,7 +411,7 @@ class Builder:
             count(*) filter (where not fibre_agrees_with_akimat) as disagree,
             100.0 * count(*) filter (where fibre_agrees_with_akimat) / count(*) as agree_share
             from c where period = '{self.latest}' and akimat_has_fibre is not null
-            group by region_code order by region_code""", c=self.tables["fct_settlement_connectivity"]),
+            group by region_code order by region_code""", c=self.month["fct_settlement_connectivity"]),
             {"agree_share": decimals})
         columns = [self.region_col()] + [Column(c, _t(c), numeric=True, decimals=0) for c in table.column_names[1:-1]] \
             + [Column("agree_share", _t("agree_share"), unit="percent", numeric=True, decimals=decimals)]
@@ -414,7 +448,7 @@ class Builder:
         for name, build in (("fct_road_coverage", self.roads_page), ("fct_city_5g_coverage", self.cities_page),
                             ("fct_speed_tests_summary", self.speed_page),
                             ("fct_settlement_connectivity", self.reconciliation_page)):
-            if name in self.tables:
+            if name in self.month:
                 pages.append(build())
         return [self.home_page(pages), *pages]
 
@@ -441,13 +475,76 @@ def _bars_svg(bars: list[tuple[str, float | None]], target: float, decimals: int
     return "".join(parts)
 
 
+def _months(start: str, end: str) -> int:
+    return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7])
+
+
+def _plus_months(period: str, months: int) -> str:
+    index = int(period[:4]) * 12 + int(period[5:7]) - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def _tick(value: float) -> str:
+    for limit, suffix in ((1e9, "G"), (1e6, "M"), (1e3, "k")):
+        if abs(value) >= limit:
+            return f"{value / limit:.3g}{suffix}"
+    return f"{value:.3g}"
+
+
+def _trajectory_svg(history: list[tuple[str, float]], target: float | None, deadline: str | None,
+                    pace: float | None) -> str:
+    """Actual (solid, dots), the path needed to the target by the deadline (dashed), the forecast at the
+    current pace (dotted, orange) and the target (green rule): drawn here, words-free (ISO months, SI
+    numbers), so one SVG serves the three languages."""
+    width, height, left, right, top, bottom = 560, 220, 48, 34, 12, 28
+    first, (last, last_value) = history[0][0], history[-1]
+    end = last
+    lines: dict[str, list[tuple[str, float]]] = {"actual": history}
+    if target is not None and deadline and deadline[:7] > last:
+        end = deadline[:7]
+        if last_value < target:
+            lines["needed"] = [(last, last_value), (end, target)]
+            if pace and pace > 0:
+                months = min(_months(last, end), math.ceil((target - last_value) / pace))
+                lines["forecast"] = [(last, last_value), (_plus_months(last, months), last_value + pace * months)]
+    span = max(_months(first, end), 1)
+    top_value = max([v for series in lines.values() for _, v in series] + [target or 0]) or 1
+    top_value *= 1.05
+
+    def x(period: str) -> float:
+        return left + (width - left - right) * _months(first, period) / span
+
+    def y(value: float) -> float:
+        return top + (height - top - bottom) * (1 - value / top_value)
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} '
+             f'{height}" aria-hidden="true" font-family="sans-serif" font-size="11" fill="#10243A">']
+    for fraction in (0, 0.5, 1):
+        value = top_value / 1.05 * fraction
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+                     f'stroke="#DDE3EA"/><text x="{left - 4}" y="{y(value) + 4:.1f}" text-anchor="end">'
+                     f'{_tick(value)}</text>')
+    for period in sorted({first, last, end}):
+        parts.append(f'<text x="{x(period):.1f}" y="{height - 8}" text-anchor="middle">{period}</text>')
+    if target is not None:
+        parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
+                     'stroke="#2E7D32" stroke-width="1.5"/>')
+    styles = {"actual": 'stroke="#0B3C6E" stroke-width="2.5"', "needed": 'stroke="#6B6B6B" stroke-width="2" '
+              'stroke-dasharray="6 4"', "forecast": 'stroke="#D9730D" stroke-width="2" stroke-dasharray="2 3"'}
+    for name, series in lines.items():
+        points = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in series)
+        parts.append(f'<polyline points="{points}" fill="none" {styles[name]}/>')
+    parts += [f'<circle cx="{x(p):.1f}" cy="{y(v):.1f}" r="3" fill="#0B3C6E"/>' for p, v in history]
+    parts.append("</svg>")
+    return "".join(parts)
+
+
 def _xml(text: str) -> str:
     return str(Markup.escape(text))
 
 
 # --- rendering -----------------------------------------------------------------------------------
 def _cell(column: Column, row: dict[str, Any], language: str, page_path: str) -> Markup:
-    from qamtu.publish.report import format_number
 
     value = row.get(column.code)
     if value is None:
@@ -476,6 +573,22 @@ def _cell(column: Column, row: dict[str, Any], language: str, page_path: str) ->
 
 
 ROW_DECIMALS: dict[str, int] = {}
+
+
+def _body(table: Table, language: str, page_path: str) -> Markup:
+    """The rows of a table (the first cell a row header), built here: thousands of cells go faster
+    than through the template engine."""
+    heads = [Markup(' data-col="{}"').format(c.code) for c in table.columns]
+    classes = [Markup(' class="num"') if c.numeric else Markup("") for c in table.columns]
+    lines = []
+    for row in table.data.to_pylist():
+        cells = []
+        for index, column in enumerate(table.columns):
+            tag = "th" if index == 0 else "td"
+            scope = ' scope="row"' if index == 0 else ""
+            cells.append(f"<{tag}{scope}{heads[index]}{classes[index]}>{_cell(column, row, language, page_path)}</{tag}>")
+        lines.append("<tr>" + "".join(cells) + "</tr>")
+    return Markup("\n".join(lines))
 
 
 def _environment():
@@ -512,7 +625,7 @@ def _render_page(template, page: Page, language: str, build: str, pages: list[Pa
                   for r in page.release_links],
         api=_rel(key, "api/v1/index.json"),
         download=lambda table, fmt: _rel(key, f"{build}/{table.downloads[fmt]}"),
-        cell=lambda column, row: _cell(column, row, language, page.path),
+        body=lambda table: _body(table, language, page.path),
         t=lambda k: _t(k)[language], L=lambda texts: (texts or {}).get(language, ""),
         short_names=SHORT_INDICATOR_NAMES, period_text=lambda p: format_period(p, language),
     )
@@ -574,6 +687,8 @@ def build_site(data: PortalData, folder: Path) -> str:
         links={lang: f"{build}/{lang}/index.html" for lang in LANGUAGES}, api="api/v1/index.json",
         api_title=_t("api"), subtitle=UI["subtitle"], latest=data.newest)
     (folder / ENTRY).write_text(entry, encoding="utf-8")
+    while _CONNECTION:
+        _CONNECTION.pop().close()
     return build
 
 
@@ -610,11 +725,26 @@ def rebuild(area, echo=print) -> dict[str, Any] | None:
 _BUILDS_LOG = f"{SITE}/builds.json"
 
 
+def _releases_in(area) -> list[str]:
+    return sorted(key.removesuffix("/manifest.json") for key in area.list("releases/")
+                  if key.endswith("/manifest.json"))
+
+
+def is_current(area) -> bool:
+    """Whether the entry page leads to a build made from the releases now in the area (a publish that
+    died between its pointers and the portal leaves it stale; the next publish sees it)."""
+    if not area.exists(ENTRY) or not area.exists(_BUILDS_LOG):
+        return False
+    return json.loads(area.get_bytes(_BUILDS_LOG)).get("releases") == _releases_in(area)
+
+
 def _kept_builds(area, builds: list[str], current: str) -> set[str]:
-    """The current build and the one before it (read from the log of switches)."""
-    history = json.loads(area.get_bytes(_BUILDS_LOG)) if area.exists(_BUILDS_LOG) else []
+    """The current build and the one before it (read from the log of switches, which also records the
+    releases the current build shows)."""
+    log = json.loads(area.get_bytes(_BUILDS_LOG)) if area.exists(_BUILDS_LOG) else {}
+    history = list(log.get("builds") or []) if isinstance(log, dict) else []
     if not history or history[-1] != current:
         history.append(current)
     history = history[-KEEP_BUILDS:]
-    area.put_bytes(_BUILDS_LOG, json.dumps(history).encode())
+    area.put_bytes(_BUILDS_LOG, json.dumps({"builds": history, "releases": _releases_in(area)}).encode())
     return set(history) & set(builds) | {current}
