@@ -39,16 +39,22 @@ def _browser_module():
     return module
 
 
-def _resubmit_without_one_row(landing: Path) -> str:
-    """kcell sends its February fibre file again, its last data row left out (a new file, same key)."""
+def _resubmit_without_one_row(landing: Path) -> bytes:
+    """kcell sends its February fibre file again, its last data row left out (a new file, same key).
+    Bytes, not text: the file is in the submitter's own encoding."""
     path = landing / "operator" / "kcell" / REVISED / "settlement_fiber.csv"
-    raw = path.read_bytes()
-    text = raw.decode("utf-8-sig")
-    lines = text.splitlines(keepends=True)
+    lines = path.read_bytes().rstrip(b"\r\n").split(b"\n")
     assert len(lines) > 3, f"{path}: too few rows to revise"
-    removed = lines[-1]
-    path.write_bytes((b"\xef\xbb\xbf" if raw.startswith(b"\xef\xbb\xbf") else b"") + "".join(lines[:-1]).encode())
-    return removed
+    path.write_bytes(b"\n".join(lines[:-1]) + b"\n")
+    return lines[-1]
+
+
+def _build_audit_publish(settings, periods, notes=None) -> None:
+    from qamtu import pipeline
+
+    for period in periods:
+        outcome = pipeline.run_period(period, settings, echo=lambda *_: None, notes=notes)
+        assert outcome.get("published"), (period, outcome)
 
 
 @pytest.fixture(scope="module")
@@ -64,13 +70,10 @@ def published(tmp_path_factory):
     pipeline.generate_sample(PERIODS, SCALE, SEED, settings, echo=quiet)
     pipeline.load_reference(settings, echo=quiet)
     pipeline.ingest(settings)
-    for period in PERIODS:
-        outcome = pipeline.run_period(period, settings, echo=quiet)
-        assert outcome.get("published"), outcome
+    _build_audit_publish(settings, PERIODS)
     _resubmit_without_one_row(home / "landing")
     pipeline.ingest(settings)
-    outcome = pipeline.run_period(REVISED, settings, echo=quiet, notes=NOTE)
-    assert outcome.get("published"), outcome
+    _build_audit_publish(settings, [REVISED], notes=NOTE)
     folder = home / "publication"
     assert json.loads((folder / "latest" / f"{REVISED}.json").read_text())["version"] == 2
     return settings, folder
