@@ -20,6 +20,7 @@ Everything is scanned for private columns before the first file is written (``pr
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import math
 import posixpath
@@ -82,6 +83,7 @@ class Column:
     names: dict[str, dict[str, str]] | None = None  # code → label per language (regions, indicators …)
     link: str | None = None  # page path pattern with {value}, e.g. "regions/{value}.html"
     numeric: bool = False
+    unit_decimals: dict[str, int] = field(default_factory=dict)  # unit "@unit": decimals per row's unit
 
 
 @dataclass
@@ -156,6 +158,8 @@ class Builder:
         self.latest = data.newest.period
         self.tables = data.tables
         self.report = report
+        self.unit_decimals = {unit: d for unit in set(data.units.values())
+                              if (d := data.decimals("fct_programme_progress", "actual", unit)) is not None}
         # The latest month's slices of the large tables, cut once (a region page queries them 20 times);
         # a table without the columns a page needs (an older release) leaves that page out.
         self.month: dict[str, pa.Table] = {}
@@ -261,8 +265,8 @@ class Builder:
             columns = [Column("indicator", dict(UI["indicator"]), names=self.indicator_names,
                               link="indicators/{value}.html"),
                        Column("unit", _t("unit"), names=_names(UNITS))] + [
-                Column(p, {lang: format_period(p, lang) for lang in LANGUAGES}, unit="@unit", numeric=True)
-                for p in periods]
+                Column(p, {lang: format_period(p, lang) for lang in LANGUAGES}, unit="@unit", numeric=True,
+                       unit_decimals=self.unit_decimals) for p in periods]
             sections.append(Section(_t("all_indicators"), anchor="indicators", tables=[
                 Table(f"region-{region}-indicators", _t("all_indicators"), columns, table)]))
         connectivity = self.month.get("fct_settlement_connectivity")
@@ -544,19 +548,17 @@ def _xml(text: str) -> str:
 
 
 # --- rendering -----------------------------------------------------------------------------------
-def _cell(column: Column, row: dict[str, Any], language: str, page_path: str) -> Markup:
-
-    value = row.get(column.code)
+def _cell(column: Column, value: Any, unit: str, language: str, page_path: str) -> str:
+    """One cell as HTML: numbers in the language's format at the column's (or the row's unit's) decimals,
+    codes as their names, months and dates spelled in the language, links relative to the page."""
     if value is None:
-        return Markup("—")
+        return "—"
     if isinstance(value, bool):
-        return Markup("✓") if value else Markup("✗")
+        return "✓" if value else "✗"
     if column.numeric or isinstance(value, int | float):
-        unit = row.get("unit", "") if column.unit == "@unit" else column.unit
-        decimals = column.decimals
         if column.unit == "@unit":
-            decimals = ROW_DECIMALS.get(unit)
-        return Markup(format_number(value, language, unit, decimals))
+            return format_number(value, language, unit, column.unit_decimals.get(unit))
+        return format_number(value, language, column.unit, column.decimals)
     text = str(value)
     if column.names and text in column.names:
         label = column.names[text].get(language) or text
@@ -568,25 +570,22 @@ def _cell(column: Column, row: dict[str, Any], language: str, page_path: str) ->
         label = text
     if column.link:
         href = posixpath.relpath(column.link.format(value=text), posixpath.dirname(page_path) or ".")
-        return Markup('<a href="{}">{}</a>').format(href, label)
-    return Markup.escape(label)
-
-
-ROW_DECIMALS: dict[str, int] = {}
+        return f'<a href="{html.escape(href)}">{html.escape(label)}</a>'
+    return html.escape(label)
 
 
 def _body(table: Table, language: str, page_path: str) -> Markup:
     """The rows of a table (the first cell a row header), built here: thousands of cells go faster
     than through the template engine."""
-    heads = [Markup(' data-col="{}"').format(c.code) for c in table.columns]
-    classes = [Markup(' class="num"') if c.numeric else Markup("") for c in table.columns]
+    opening = [f'<{"th" if i == 0 else "td"}{" scope=row" if i == 0 else ""} data-col="{html.escape(c.code)}"'
+               f'{" class=num" if c.numeric else ""}>' for i, c in enumerate(table.columns)]
+    closing = ["</th>" if i == 0 else "</td>" for i in range(len(table.columns))]
+    columns = [table.data.column(c.code).to_pylist() for c in table.columns]
+    units = table.data.column("unit").to_pylist() if "unit" in table.data.column_names else [""] * table.data.num_rows
     lines = []
-    for row in table.data.to_pylist():
-        cells = []
-        for index, column in enumerate(table.columns):
-            tag = "th" if index == 0 else "td"
-            scope = ' scope="row"' if index == 0 else ""
-            cells.append(f"<{tag}{scope}{heads[index]}{classes[index]}>{_cell(column, row, language, page_path)}</{tag}>")
+    for index in range(table.data.num_rows):
+        cells = [opening[i] + _cell(c, columns[i][index], units[index], language, page_path) + closing[i]
+                 for i, c in enumerate(table.columns)]
         lines.append("<tr>" + "".join(cells) + "</tr>")
     return Markup("\n".join(lines))
 
@@ -631,15 +630,24 @@ def _render_page(template, page: Page, language: str, build: str, pages: list[Pa
     )
 
 
-def _write_downloads(table: Table, folder: Path) -> None:
-    docs = TableDoc(name=table.key, labels=dict(table.title),
-                    columns={c.code: ColumnDoc(name=c.code, labels=dict(c.labels)) for c in table.columns})
-    base = f"data/{table.key}"
-    formats.write_csv(table.data, folder / f"{base}.csv")
-    formats.write_parquet(table.data, folder / f"{base}.parquet")
-    formats.write_xlsx([MartTable(name=table.key[:31], data=table.data, doc=docs)], folder / f"{base}.xlsx",
-                       dict(table.title), echo=lambda _: None)
-    table.downloads = {"csv": f"{base}.csv", "xlsx": f"{base}.xlsx", "parquet": f"{base}.parquet"}
+def _write_downloads(page: Page, folder: Path) -> None:
+    """Each table of the page as CSV (UTF-8 with BOM) and Parquet, and the page's tables as one XLSX
+    workbook (a sheet per table, named by its section, with an ``about`` sheet): one workbook per page
+    instead of one per table keeps a rebuild quick (an XLSX costs more to pack than to fill)."""
+    sheets = []
+    workbook = f"data/{page.path.removesuffix('.html').replace('/', '-')}.xlsx"
+    for section in page.sections:
+        for number, table in enumerate(section.tables, start=1):
+            base = f"data/{table.key}"
+            formats.write_csv(table.data, folder / f"{base}.csv")
+            formats.write_parquet(table.data, folder / f"{base}.parquet")
+            sheet = (section.anchor or "table") + (f"-{number}" if len(section.tables) > 1 else "")
+            docs = TableDoc(name=sheet, labels=dict(table.title), columns={
+                c.code: ColumnDoc(name=c.code, labels=dict(c.labels)) for c in table.columns})
+            sheets.append(MartTable(name=sheet[:31], data=table.data, doc=docs))
+            table.downloads = {"csv": f"{base}.csv", "xlsx": workbook, "parquet": f"{base}.parquet"}
+    if sheets:
+        formats.write_xlsx(sheets, folder / workbook, dict(page.title), echo=lambda _: None)
 
 
 def build_site(data: PortalData, folder: Path) -> str:
@@ -648,15 +656,10 @@ def build_site(data: PortalData, folder: Path) -> str:
     from qamtu.publish import api
 
     builder = Builder(data)
-    ROW_DECIMALS.clear()
-    ROW_DECIMALS.update({unit: d for unit in set(data.units.values())
-                         if (d := data.decimals("fct_programme_progress", "actual", unit)) is not None})
     pages = builder.pages()
     staging = folder / "_build"
     for page in pages:
-        for section in page.sections:
-            for table in section.tables:
-                _write_downloads(table, staging)
+        _write_downloads(page, staging)
     (staging / "assets").mkdir(parents=True, exist_ok=True)
     (staging / "assets" / "portal.css").write_bytes((TEMPLATE_DIR / "portal.css").read_bytes())
     template = _environment().get_template("page.html.j2")
@@ -666,18 +669,18 @@ def build_site(data: PortalData, folder: Path) -> str:
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         digest.update(path.relative_to(staging).as_posix().encode() + b"\0" + path.read_bytes())
     for lang in LANGUAGES:
-        for path, html in sorted(rendered[lang].items()):
-            digest.update(f"{lang}/{path}".encode() + b"\0" + html.encode())
+        for path, page_html in sorted(rendered[lang].items()):
+            digest.update(f"{lang}/{path}".encode() + b"\0" + page_html.encode())
     build = f"{SITE}/b{digest.hexdigest()[:12]}"
     target = folder / build
     target.parent.mkdir(parents=True, exist_ok=True)
     staging.rename(target)
     for lang in LANGUAGES:
-        for path, html in rendered[lang].items():
+        for path, page_html in rendered[lang].items():
             file = target / lang / path
             file.parent.mkdir(parents=True, exist_ok=True)
             # Rendered with a placeholder build name: relative links never contain it, so nothing to replace.
-            file.write_text(html, encoding="utf-8")
+            file.write_text(page_html, encoding="utf-8")
     for key, document in api.documents(data, builder.indicator_names, builder.targets, builder.area_names).items():
         file = folder / key
         file.parent.mkdir(parents=True, exist_ok=True)
