@@ -664,7 +664,7 @@ def build_site(data: PortalData, folder: Path) -> str:
     (staging / "assets" / "portal.css").write_bytes((TEMPLATE_DIR / "portal.css").read_bytes())
     template = _environment().get_template("page.html.j2")
     # The build is named after its content, so the same releases give the same build.
-    rendered = {lang: {p.path: _render_page(template, p, lang, "BUILD", pages) for p in pages} for lang in LANGUAGES}
+    rendered = {lang: {p.path: _render_page(template, p, lang, f"{SITE}/BUILD", pages) for p in pages} for lang in LANGUAGES}
     digest = hashlib.sha256()
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         digest.update(path.relative_to(staging).as_posix().encode() + b"\0" + path.read_bytes())
