@@ -15,12 +15,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export AIRFLOW__COSMOS__ENABLE_TELEMETRY := False
 export SCARF_ANALYTICS := false
 
-.PHONY: setup run airflow test lint unit bench clean help
+.PHONY: setup run airflow test check lint unit bench clean help
 
 help:
 	@echo "make run    - install, generate a sample and run the pipeline through Airflow on the embedded default"
 	@echo "make airflow - Airflow standalone on dags/ (UI on :8080) to watch and trigger the runs"
 	@echo "make test   - install and run lint + the whole test suite"
+	@echo "make check  - the daily loop: lint + unit + integration + DAG tests (no end-to-end runs)"
 	@echo "make bench  - benchmarks at national scale (slow)"
 
 $(UV):
@@ -51,6 +52,12 @@ test: setup lint
 	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not cluster" tests || status=1; \
 	$(PYTEST) -m cluster tests || status=1; \
 	exit $$status
+
+# The daily loop: everything but the end-to-end runs (tests/e2e, the deployment tests, slow/cluster marks).
+check: setup lint
+	bash scripts/ensure_services.sh
+	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not cluster" \
+		tests/unit tests/integration tests/dags
 
 bench: setup
 	$(VENV)/bin/python -m bench

@@ -5,6 +5,7 @@ same step runs from Airflow, from tests and from here. Heavy imports stay inside
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from pathlib import Path
 
 import typer
@@ -72,14 +73,47 @@ def generate(
     console.print(f"Truth: {summary['truth']}/expected.json, facts.json")
 
 
+# Exit codes: 0 done, 1 refused or failed (the message says why), 2 bad arguments, 3 the warehouse is
+# busy with another process (it waited QAMTU_LOCK_TIMEOUT_SECONDS).
+EXIT_BUSY = 3
+
+
+@contextmanager
+def _warehouse(what: str):
+    """Hold the warehouse for the whole command (one process at a time on the DuckDB file; waits for
+    the holder up to the configured timeout); a busy warehouse ends the command in one sentence."""
+    from qamtu.warehouse.lock import WarehouseBusy, warehouse_lock
+
+    try:
+        with warehouse_lock():
+            yield
+    except WarehouseBusy as error:
+        console.print(f"Not {what}: {error}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_BUSY) from None
+
+
+def _echo(line: str) -> None:
+    console.print(line, markup=False, highlight=False)
+
+
+def _check_period(period: str) -> None:
+    from qamtu.periods import parse_period
+
+    try:
+        parse_period(period)
+    except ValueError as error:
+        console.print(f"{error}", markup=False)
+        raise typer.Exit(2) from error
+
+
 @app.command()
 def reference() -> None:
-    """Load the reference data (KATO, roads, programme targets) into the warehouse schema `reference`."""
-    from qamtu.reference import load_into_warehouse
-    from qamtu.warehouse import connect
+    """Reload the reference data (KATO, roads, programme targets) into the warehouse schema `reference`.
+    Not needed before a build: `qamtu build` loads it when it is missing or the shipped CSVs changed."""
+    from qamtu.pipeline import load_reference
 
-    with connect() as warehouse:
-        counts = load_into_warehouse(warehouse)
+    with _warehouse("loaded"):
+        counts = load_reference(echo=lambda line: None)
     for table, rows in counts.items():
         console.print(f"reference.{table}: {rows} rows")
 
@@ -89,10 +123,11 @@ def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary
     """Archive, parse, validate and load everything new in landing; write a receipt per submission.
     Exit 1 when a file could not be finished (it is retried by the next run); a rejected file is a
     verdict written in its receipt, not an error of the command."""
-    from qamtu.ingest import ingest_new, print_summary
+    from qamtu.ingest import print_summary
+    from qamtu.pipeline import ingest as ingest_new
     from qamtu.progress import progress_bar
 
-    with progress_bar("Ingesting submissions", disable=as_json) as advance:
+    with _warehouse("ingested"), progress_bar("Ingesting submissions", disable=as_json) as advance:
         summary = ingest_new(progress=advance)
     if as_json:
         print(json.dumps(summary, ensure_ascii=False, indent=2, default=str))
@@ -103,30 +138,34 @@ def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary
 
 @app.command()
 def build(period: str | None = typer.Option(None, help="Build only this month (YYYY-MM); default: all.")) -> None:
-    """Build the dbt models (staging → intermediate → marts) with one in-process dbt invocation."""
-    from qamtu.warehouse.dbt_runner import build_marts
+    """Build the candidate marts (schema `marts_candidate`; the published `marts` are never touched)
+    with one in-process dbt build; loads the reference data first when needed. Exit 1 when a model
+    did not build or an error-severity dbt test failed (the audit will refuse that candidate)."""
+    from qamtu.pipeline import build as build_candidate
 
-    try:
-        result = build_marts(period=period, echo=lambda line: console.print(line, markup=False, highlight=False))
-    except ValueError as error:  # a malformed --period: say so before dbt starts
-        console.print(f"Not built: {error}", markup=False)
-        raise typer.Exit(2) from error
+    if period is not None:
+        _check_period(period)
+    with _warehouse("built"):
+        result = build_candidate(period, echo=_echo)
+    if result["success"]:
+        console.print(f"Candidate built{' for ' + period if period else ''}: audit it next "
+                      f"(`qamtu audit --period {period or 'YYYY-MM'}`).")
+    else:
+        console.print("Candidate NOT usable: " + "; ".join(
+            (result.get("test_errors") or [])[:5] + (result.get("errors") or [])[:3]) + " — the audit will refuse it.",
+            markup=False)
     raise typer.Exit(0 if result["success"] else 1)
 
 
 @app.command()
 def audit(period: str = typer.Option(..., help="The month to audit (YYYY-MM).")) -> None:
-    """Run the quality gates on the candidate marts; exit 1 when a critical expectation fails.
+    """Run the quality gates on the candidate marts of a month; exit 1 when a critical check fails.
     Writes the results (JSON) and the report (HTML) under audit/<YYYY-MM>/; prints the report's path."""
-    from qamtu.periods import parse_period
-    from qamtu.quality import run_audit
+    from qamtu.pipeline import audit as run_audit
 
-    try:
-        parse_period(period)
-    except ValueError as error:
-        console.print(f"[red]{error}[/red]")
-        raise typer.Exit(2) from error
-    report = run_audit(period=period, echo=console.print)
+    _check_period(period)
+    with _warehouse("audited"):
+        report = run_audit(period, echo=_echo)
     for finding in report["failures"][:25]:
         where = ", ".join(str(finding[k]) for k in ("region_code", "operator", "kato_code", "road_code") if finding[k])
         console.print(f"[red]CRITICAL[/red] {finding['rule']} ({where or 'all'}): {finding['message']}")
@@ -142,15 +181,19 @@ def publish(
     period: str = typer.Option(..., help="The month to publish (YYYY-MM)."),
     notes: str | None = typer.Option(None, help="Why this release (revision notes), e.g. who resubmitted what."),
 ) -> None:
-    """Write the release for a period to the publication area and move `latest` to it.
-    Same content as the newest version: no new version. Prints the release's key prefix on stdout."""
-    from qamtu.publish import publish_release
+    """Promote the audited candidate of a month and publish it: a new release version, then `latest`.
+    Refused (exit 1, nothing written) unless the month's latest audit passed on exactly the rows now in
+    the candidate. Same content as the newest version: no new version. Prints the release's key prefix."""
+    from qamtu.pipeline import publish as publish_period
+    from qamtu.quality import PromotionRefused
 
+    _check_period(period)
     try:
-        release = publish_release(period=period, echo=console.print, notes=notes)
-    except (LookupError, ValueError, FileNotFoundError) as error:
-        console.print(f"[red]Not published:[/red] {error}")
-        raise typer.Exit(1) from error
+        with _warehouse("published"):
+            release = publish_period(period, echo=_echo, notes=notes)
+    except (PromotionRefused, LookupError, ValueError, FileNotFoundError) as error:
+        console.print(f"Not published: {error}.", markup=False)
+        raise typer.Exit(1) from None
     if release["created"]:
         console.print(f"Published {period} v{release['version']}: {release['location']}")
     else:
@@ -159,17 +202,61 @@ def publish(
 
 
 @app.command()
+def status(
+    period: str | None = typer.Option(None, help="Only this month (YYYY-MM)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the statuses as JSON."),
+) -> None:
+    """For each month: reports received (on time, late, rejected, missing), ingested, candidate built,
+    audited (passed or failed, when, critical findings) and published (version, when), and the next step."""
+    from rich.table import Table
+
+    from qamtu.pipeline import status as period_statuses
+
+    if period is not None:
+        _check_period(period)
+    with _warehouse("read"):
+        statuses = period_statuses(periods=None if period is None else [period])
+    if as_json:
+        print(json.dumps([s.to_dict() for s in statuses], ensure_ascii=False, indent=2, default=str))
+        raise typer.Exit(0)
+    if not statuses:
+        console.print("Nothing yet: land submissions and run `qamtu ingest`.")
+        raise typer.Exit(0)
+    table = Table(title="Qamtu: each month from receipt to release")
+    for column in ("period", "received", "ingested", "built", "audited", "published", "next step"):
+        table.add_column(column)
+    for s in statuses:
+        r = s.received
+        received = (f"{r.on_time}/{r.expected} on time" + (f", {r.late} late" if r.late else "")
+                    + (f", {r.rejected} rejected" if r.rejected else "")
+                    + (f", {r.missing} missing" if r.missing else "")) if r else "—"
+        ingested = (f"{s.ingested.submissions} files, {s.ingested.rows_loaded:,} rows"
+                    + (f", {s.ingested.rows_quarantined:,} quarantined" if s.ingested.rows_quarantined else "")
+                    ) if s.ingested else "—"
+        built = "—" if s.built is None else (
+            f"{'ok' if s.built.success else 'FAILED'} {s.built.built_at}" + ("" if s.built.current else " (stale)"))
+        audited = "—" if s.audited is None else (
+            f"{'passed' if s.audited.passed else 'FAILED'} {s.audited.audited_at}, "
+            f"{s.audited.critical_findings} critical" + ("" if s.audited.current else " (stale)"))
+        published = "—" if s.published is None else f"v{s.published.version} {s.published.published_at}"
+        table.add_row(s.period, received, ingested, built, audited, published, s.next_step)
+    Console(width=max(Console().width, 150)).print(table)
+
+
+@app.command()
 def run(
     periods: str = typer.Option("2026-01..2026-03", help="Months to generate and run."),
     scale: float = typer.Option(0.05, help="Scale of the generated sample (1.0 = national)."),
     seed: int = typer.Option(7),
 ) -> None:
-    """All steps for the given periods on the configured target: generate, ingest, build, audit, publish.
-    In process, without Airflow (`make run` runs the same steps through Airflow). Exit 1 when a
-    period could not be published (its audit failed: see the alert)."""
+    """All steps for the given periods on the configured target: generate, ingest, build, audit, publish —
+    the same functions as the separate commands and the Airflow DAGs, the same gate. In process, without
+    Airflow (`make run` runs them through Airflow). Ends with each month's release, headline figures and
+    report. Exit 1 when a month could not be published (its audit failed: see the alert)."""
     from qamtu.pipeline import run_all
 
-    result = run_all(periods=parse_periods(periods), scale=scale, seed=seed, echo=console.print)
+    with _warehouse("run"):
+        result = run_all(periods=parse_periods(periods), scale=scale, seed=seed, echo=_echo)
     raise typer.Exit(0 if all(outcome["published"] for outcome in result["outcomes"]) else 1)
 
 

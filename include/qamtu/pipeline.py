@@ -18,12 +18,17 @@ Echo = Callable[[str], Any]
 
 
 # --- steps ---------------------------------------------------------------------------------------
-def load_reference(settings: Settings | None = None, echo: Echo = print) -> dict[str, int]:
-    from qamtu.reference import load_into_warehouse
+def load_reference(settings: Settings | None = None, echo: Echo = print, force: bool = True) -> dict[str, int]:
+    """(Re)load the reference data. Nobody has to call it first: a build loads it when the warehouse
+    lacks it or holds another version of the shipped CSVs (``force=False`` does just that)."""
+    from qamtu.reference import ensure_loaded
     from qamtu.warehouse import connect
 
     with connect(settings or get_settings()) as warehouse:
-        counts = load_into_warehouse(warehouse)
+        counts = ensure_loaded(warehouse, force=force)
+    if counts is None:
+        echo("reference: already current")
+        return {}
     echo("reference: " + ", ".join(f"{table} {rows:,}" for table, rows in counts.items()))
     return counts
 
@@ -64,11 +69,14 @@ def known_periods(settings: Settings | None = None) -> list[str]:
 
 
 def prepare_build(settings: Settings | None = None) -> list[str]:
-    """What dbt needs before it runs: the raw tables nobody has submitted to yet, created empty."""
+    """What dbt needs before it runs: the reference data (when missing or changed) and the raw tables
+    nobody has submitted to yet, created empty."""
+    from qamtu.reference import ensure_loaded
     from qamtu.warehouse import connect
     from qamtu.warehouse.dbt_runner import ensure_sources
 
     with connect(settings or get_settings()) as warehouse:
+        ensure_loaded(warehouse)
         return ensure_sources(warehouse)
 
 
@@ -103,10 +111,12 @@ def record_task_group_build(periods: list[str], period: str | None, task_states:
 
 
 def build(period: str | None, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:
-    """Build the candidate marts (dbt, one invocation) for ``period``."""
+    """Build the candidate marts (dbt, one invocation) for ``period`` into ``marts_candidate`` — never
+    the published ``marts`` — and log the build for the audit. ``success`` is False when a model did
+    not build or an error-severity dbt test failed: the audit then refuses the candidate."""
     from qamtu.quality import build_candidate
 
-    return build_candidate(period, settings or get_settings())
+    return build_candidate(period, settings or get_settings(), echo=echo)
 
 
 def audit(period: str, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:
@@ -125,9 +135,23 @@ def promote(period: str | None = None, settings: Settings | None = None, echo: E
 
 def publish(period: str, settings: Settings | None = None, echo: Echo = print,
             notes: str | None = None) -> dict[str, Any]:
+    """The gate, then the release: promote the audited candidate of ``period`` (a no-op when that very
+    audit was promoted already) and publish the published marts. Raises
+    :class:`qamtu.quality.PromotionRefused` — before anything is written, ``latest`` untouched —
+    unless the period's latest audit passed on exactly the rows now in the candidate. There is no
+    way around it: every entry point (CLI, ``qamtu run``, Airflow) publishes through here."""
     from qamtu.publish import publish_release
 
-    return publish_release(period, settings=settings or get_settings(), echo=echo, notes=notes)
+    settings = settings or get_settings()
+    promote(period, settings, echo)
+    return publish_release(period, settings=settings, echo=echo, notes=notes)
+
+
+def status(settings: Settings | None = None, periods: list[str] | None = None):
+    """Each period from receipt to release (:class:`qamtu.status.PeriodStatus`)."""
+    from qamtu.status import period_statuses
+
+    return period_statuses(settings or get_settings(), periods)
 
 
 def audit_failure_alert(period: str, report: dict[str, Any], settings: Settings | None = None,
@@ -182,7 +206,7 @@ def run_period(period: str, settings: Settings | None = None, echo: Echo = print
     promote(period, settings, echo)
     timings["promote"] = time.perf_counter() - started
     started = time.perf_counter()
-    release = publish(period, settings, echo, notes=notes)
+    release = publish(period, settings, echo, notes=notes)  # checks the gate again: a no-op once promoted
     timings["publish"] = time.perf_counter() - started
     return {"period": period, "published": True, "audit": report, "release": release, "timings": timings}
 
@@ -237,7 +261,7 @@ def run_all(periods: Iterable[str], scale: float = 0.05, seed: int = 7, echo: Ec
         generate_sample(periods, scale, seed, settings, defects, echo)
         timings["generate"] = time.perf_counter() - started
     started = time.perf_counter()
-    load_reference(settings, echo)
+    load_reference(settings, echo, force=False)
     timings["reference"] = time.perf_counter() - started
     started = time.perf_counter()
     ingested = ingest(settings)

@@ -20,6 +20,8 @@ class Settings(BaseSettings):
     duckdb_path: Path | None = None  # default: <home>/warehouse.duckdb
     duckdb_threads: int = 2
     duckdb_memory_limit: str = "4GB"
+    # A second process that needs the DuckDB warehouse waits this long for the holder, then says who it is.
+    lock_timeout_seconds: float = 300.0
     pg_host: str = "127.0.0.1"
     pg_port: int = 5432
     pg_user: str = "postgres"

@@ -331,7 +331,8 @@ def test_sdmx_csv_header_codes_and_values(marts, tmp_path):
     text = area.get_bytes(prefix + "sdmx/headline_indicators.csv").decode("utf-8")
     records = list(csv.DictReader(io.StringIO(text)))
     assert text.splitlines()[0] == ("STRUCTURE,STRUCTURE_ID,ACTION,FREQ,REF_AREA,INDICATOR,TIME_PERIOD,"
-                                    "OBS_VALUE,UNIT_MEASURE")
+                                    "OBS_VALUE,UNIT_MEASURE,OBS_STATUS")
+    assert {r["OBS_STATUS"] for r in records} <= {"A", "P", "M"}
     assert {r["STRUCTURE"] for r in records} == {"dataflow"}
     assert {r["STRUCTURE_ID"] for r in records} == {"QAMTU:DF_CONNECTIVITY(1.0)"}
     assert {r["ACTION"] for r in records} == {"I"} and {r["FREQ"] for r in records} == {"M"}

@@ -10,16 +10,30 @@
     Targets are national: regional rows carry the actual and the pace, not the target. -#}
 with
 
+statuses as (
+
+    select * from {{ ref('int_figure_status') }}
+
+),
+
 actuals as (
 
     select
-        period,
-        region_code,
-        indicator,
-        actual,
-        {{ period_index('period') }} as period_index,
-        row_number() over (partition by region_code, indicator order by period) as series_position
-    from {{ ref('int_programme_actuals') }}
+        actuals.period,
+        actuals.region_code,
+        actuals.indicator,
+        -- A figure withheld for a missing critical report (M) is published without a value.
+        case when statuses.obs_status = 'M' then null else actuals.actual end as actual,
+        coalesce(statuses.obs_status, 'A') as obs_status,
+        statuses.status_reason,
+        {{ period_index('actuals.period') }} as period_index,
+        row_number() over (partition by actuals.region_code, actuals.indicator order by actuals.period)
+            as series_position
+    from {{ ref('int_programme_actuals') }} as actuals
+    left join statuses
+        on statuses.period = actuals.period
+        and statuses.region_code = actuals.region_code
+        and statuses.indicator = actuals.indicator
 
 ),
 
@@ -95,6 +109,8 @@ final as (
         ---------- value
         cast(actual as double precision) as actual,
         cast(unit as text) as unit,
+        cast(obs_status as text) as obs_status,
+        cast(status_reason as text) as status_reason,
 
         ---------- target
         cast(target as double precision) as target,

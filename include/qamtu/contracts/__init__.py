@@ -12,7 +12,11 @@ Extra keys (Frictionless allows custom properties):
 
 - schema: ``version``, ``kind`` (operator | akimat | measurement), ``x-labels`` {en,ru,kk},
   ``x-report-nature`` (snapshot | events), ``x-sheet-aliases``, ``x-large`` (read through DuckDB
-  only), ``x-row-rules`` (rules the Table Schema format cannot express).
+  only), ``x-row-rules`` (rules the Table Schema format cannot express), ``x-completeness``
+  ``{"feeds": {indicator: "block" | "flag"}}`` (the completeness policy: which headline indicators
+  the report feeds, and what a missing or rejected report does to them — ``block``: withheld, SDMX
+  ``OBS_STATUS`` M, in the areas the submitter reports for, national figures of an akimat's report
+  flagged provisional; ``flag``: published, flagged provisional, P; see docs/methodology.md).
 - field: ``x-aliases`` (header names in ru/kk/en), ``x-value-aliases`` {canonical: [aliases]},
   ``x-value-labels`` {canonical: {en,ru,kk}} (the preferred spelling of each value per language,
   also accepted on input), ``x-enum-from: operators`` (enum, value aliases and value labels taken
@@ -154,6 +158,11 @@ class Contract:
     @property
     def field_names(self) -> tuple[str, ...]:
         return tuple(f.name for f in self.fields)
+
+    @property
+    def completeness(self) -> dict[str, str]:
+        """Headline indicator → ``block`` | ``flag``: what this report's absence does to it."""
+        return dict((self.raw.get("x-completeness") or {}).get("feeds") or {})
 
     @property
     def required_fields(self) -> tuple[str, ...]:

@@ -29,7 +29,15 @@ SDMX_DATAFLOW = "DF_CONNECTIVITY"
 SDMX_VERSION = "1.0"
 SDMX_STRUCTURE_ID = f"{SDMX_AGENCY}:{SDMX_DATAFLOW}({SDMX_VERSION})"
 SDMX_COLUMNS = ("STRUCTURE", "STRUCTURE_ID", "ACTION", "FREQ", "REF_AREA", "INDICATOR", "TIME_PERIOD",
-                "OBS_VALUE", "UNIT_MEASURE")
+                "OBS_VALUE", "UNIT_MEASURE", "OBS_STATUS")
+# SDMX's code list of observation status (CL_OBS_STATUS), the codes the completeness policy uses.
+OBS_STATUS_CODES = {
+    "A": {"en": "Normal value", "ru": "Обычное значение", "kk": "Қалыпты мән"},
+    "P": {"en": "Provisional value", "ru": "Предварительное значение", "kk": "Алдын ала мән"},
+    "M": {"en": "Missing value (withheld: a report it needs is missing)",
+          "ru": "Значение отсутствует (не опубликовано: нет необходимого отчёта)",
+          "kk": "Мән жоқ (жарияланбады: қажетті есеп жоқ)"},
+}
 
 
 # --- CSV / Parquet -------------------------------------------------------------------------------
@@ -202,6 +210,8 @@ def sdmx_resource() -> dict[str, Any]:
         {"name": "TIME_PERIOD", "type": "yearmonth", "description": "The month (state at its end)"},
         {"name": "OBS_VALUE", "type": "number", "description": "The indicator's value"},
         {"name": "UNIT_MEASURE", "type": "string", "description": "Unit of the value"},
+        {"name": "OBS_STATUS", "type": "string", "constraints": {"enum": list(OBS_STATUS_CODES)},
+         "description": "A normal, P provisional, M missing (withheld: OBS_VALUE empty); docs/methodology.md"},
     ]
     return {
         "name": "headline_indicators_sdmx",
@@ -224,19 +234,25 @@ def _sdmx_number(value: float) -> str:
 
 
 def headline_observations(progress: pa.Table) -> list[dict[str, Any]]:
-    """(region, period, indicator, value, unit) of the headline indicators, from the programme progress mart."""
+    """(region, period, indicator, value, unit, status) of the headline indicators, from the programme
+    progress mart. A figure withheld by the completeness policy (status M) is an observation without a
+    value; a figure that is simply not defined (no value, status A) is left out."""
     rows = progress.to_pylist()
     observations = []
     for row in rows:
         value = row.get("actual")
-        if value is None or (isinstance(value, float) and math.isnan(value)):
+        status = str(row.get("obs_status") or "A")
+        if value is not None and isinstance(value, float) and math.isnan(value):
+            value = None
+        if value is None and status != "M":
             continue
         observations.append({
             "REF_AREA": str(row["region_code"]),
             "INDICATOR": str(row["indicator"]),
             "TIME_PERIOD": str(row["period"])[:7],
-            "OBS_VALUE": float(value),
+            "OBS_VALUE": None if value is None else float(value),
             "UNIT_MEASURE": str(row.get("unit") or ""),
+            "OBS_STATUS": status,
         })
     observations.sort(key=lambda o: (o["INDICATOR"], o["REF_AREA"] != NATION, o["REF_AREA"], o["TIME_PERIOD"]))
     return observations
@@ -249,8 +265,9 @@ def sdmx_csv(observations: list[dict[str, Any]]) -> bytes:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(SDMX_COLUMNS)
     for obs in observations:
+        value = "" if obs["OBS_VALUE"] is None else _sdmx_number(obs["OBS_VALUE"])
         writer.writerow(["dataflow", SDMX_STRUCTURE_ID, "I", "M", obs["REF_AREA"], obs["INDICATOR"],
-                         obs["TIME_PERIOD"], _sdmx_number(obs["OBS_VALUE"]), obs["UNIT_MEASURE"]])
+                         obs["TIME_PERIOD"], value, obs["UNIT_MEASURE"], obs.get("OBS_STATUS", "A")])
     return buffer.getvalue().encode("utf-8")
 
 
@@ -277,10 +294,12 @@ def sdmx_structure(
     cl_indicator = codelist("CL_INDICATOR", "Headline indicators", indicators)
     cl_freq = codelist("CL_FREQ", "Frequency", {"M": {"en": "Monthly", "ru": "Ежемесячно", "kk": "Ай сайын"}})
     cl_unit = codelist("CL_UNIT", "Units", {unit: {"en": unit} for unit in units})
+    cl_obs_status = codelist("CL_OBS_STATUS", "Observation status", OBS_STATUS_CODES)
     concepts = model.ConceptScheme(id="CS_QAMTU", maintainer=agency, version=SDMX_VERSION, is_final=True,
                                    name={"en": "Qamtu concepts"})
     concept_names = {"FREQ": "Frequency", "REF_AREA": "Reference area", "INDICATOR": "Indicator",
-                     "TIME_PERIOD": "Time period", "OBS_VALUE": "Observation value", "UNIT_MEASURE": "Unit"}
+                     "TIME_PERIOD": "Time period", "OBS_VALUE": "Observation value", "UNIT_MEASURE": "Unit",
+                     "OBS_STATUS": "Observation status"}
     for concept_id, name in concept_names.items():
         concepts.append(common.Concept(id=concept_id, name={"en": name}))
     dsd = model.DataStructureDefinition(id="DSD_CONNECTIVITY", maintainer=agency, version=SDMX_VERSION,
@@ -297,10 +316,14 @@ def sdmx_structure(
         id="UNIT_MEASURE", concept_identity=concepts["UNIT_MEASURE"],
         local_representation=common.Representation(enumerated=cl_unit),
         related_to=model.PrimaryMeasureRelationship()))
+    dsd.attributes.append(common.DataAttribute(
+        id="OBS_STATUS", concept_identity=concepts["OBS_STATUS"],
+        local_representation=common.Representation(enumerated=cl_obs_status),
+        related_to=model.PrimaryMeasureRelationship()))
     dataflow = model.DataflowDefinition(id=SDMX_DATAFLOW, maintainer=agency, version=SDMX_VERSION, is_final=True,
                                         structure=dsd, name={"en": "Connectivity of Kazakhstan: headline indicators"})
     message = StructureMessage(header=Header(id=header_id, sender=agency))
-    for item in (cl_area, cl_indicator, cl_freq, cl_unit, concepts, dsd, dataflow):
+    for item in (cl_area, cl_indicator, cl_freq, cl_unit, cl_obs_status, concepts, dsd, dataflow):
         message.add(item)
     return sdmx.to_xml(message, pretty_print=True)
 

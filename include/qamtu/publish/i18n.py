@@ -103,6 +103,11 @@ UI: dict[str, dict[str, str]] = {
         "ru": "Пересмотренные показатели",
         "en": "Revised figures",
     },
+    "flagged_figures": {
+        "kk": "Белгіленген көрсеткіштер (есеп жоқ: M — жарияланбады, P — алдын ала)",
+        "ru": "Помеченные показатели (нет отчёта: M — не опубликовано, P — предварительно)",
+        "en": "Flagged figures (a report is missing: M withheld, P provisional)",
+    },
     "no_revisions": {
         "kk": "Бұрын жарияланған көрсеткіштердің ешқайсысы өзгерген жоқ.",
         "ru": "Ни один ранее опубликованный показатель не изменился.",
@@ -141,6 +146,8 @@ UI: dict[str, dict[str, str]] = {
     "forecast": {"kk": "Болжам", "ru": "Прогноз", "en": "Forecast"},
     "forecast_none": {"kk": "қарқын жоқ", "ru": "нет роста", "en": "no growth"},
     "on_track": {"kk": "Кестеге сай", "ru": "В графике", "en": "On track"},
+    "obs_status_P": {"kk": "алдын ала мән", "ru": "предварительное значение", "en": "provisional"},
+    "obs_status_M": {"kk": "жарияланбады", "ru": "не опубликовано", "en": "withheld"},
     "off_track": {"kk": "Кестеден қалып барады", "ru": "Отстаёт от графика", "en": "Off track"},
     "target_met": {"kk": "Мақсатқа жетті", "ru": "Цель достигнута", "en": "Target met"},
     "nation": {"kk": "Қазақстан Республикасы", "ru": "Республика Казахстан", "en": "Republic of Kazakhstan"},

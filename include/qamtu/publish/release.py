@@ -287,11 +287,18 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     ``notes`` is free text for the revision notes (why a revision was made). ``on_step`` is called
     after each file, the manifest and each pointer are written (tests raise in it to kill a publish).
     """
+    from qamtu.faults import checkpoint
     from qamtu.warehouse import connect
 
     parse_period(period)
     settings = settings or get_settings()
     area = open_publication(settings)
+    caller_step = on_step
+
+    def on_step(step: str) -> None:  # noqa: F811 - the caller's hook, behind the crash-test fault point
+        checkpoint(f"publish:{step}")
+        if caller_step:
+            caller_step(step)
 
     with connect(settings) as warehouse:
         docs = load_docs()
@@ -306,8 +313,11 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         manifest = versions[max(versions)]
         manifest_bytes = area.get_bytes(manifest["path"] + MANIFEST)
         pointer = read_json(area, period_pointer_key(period)) if area.exists(period_pointer_key(period)) else None
-        if pointer is None or pointer["version"] != manifest["version"]:
-            move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)  # repair a dead publish
+        newest = read_json(area, LATEST) if area.exists(LATEST) else {}
+        listed = ((newest.get("periods") or {}).get(period) or {}).get("version")
+        if pointer is None or pointer["version"] != manifest["version"] or listed != manifest["version"]:
+            # A publish killed between its manifest and the last pointer: finish moving them.
+            move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
         echo(f"publish: {period} v{manifest['version']} already holds this content; no new version")
         if not portal.is_current(area):
             portal.rebuild(area, echo=echo)  # a publish that died before its portal rebuild
@@ -316,7 +326,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     version = max(versions, default=0) + 1
     prefix = release_prefix(period, version)
     previous = _previous_release(area, period)
-    changes = revisions.compare(previous, _previous_progress(area, previous), _progress(marts).data, inputs, notes)
+    changes = revisions.compare(previous, _previous_progress(area, previous), _progress(marts).data, inputs, notes,
+                                period=period)
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
     written: list[str] = []

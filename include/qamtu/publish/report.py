@@ -300,6 +300,7 @@ def _headline(progress: list[dict[str, Any]], period: str) -> tuple[list[dict], 
             before = next((r for r in rows if _period_text(r["period"]) == previous_period(period)), None)
             reported.append({
                 "code": code, "names": info["names"], "unit": info["unit"], "actual": actual,
+                "status": _pick(now, "obs_status") or "A", "status_reason": _pick(now, "status_reason"),
                 "previous": None if before is None else before.get("actual"),
                 "change": None if before is None or _missing(before.get("actual")) or _missing(actual)
                 else float(actual) - float(before["actual"]),
@@ -315,6 +316,7 @@ def _headline(progress: list[dict[str, Any]], period: str) -> tuple[list[dict], 
         deadline = info["deadline"] if _missing(deadline) else str(deadline)[:10]
         cards.append({
             "code": code, "names": info["names"], "unit": info["unit"], "actual": actual, "target": target,
+            "status": _pick(now, "obs_status") or "A", "status_reason": _pick(now, "status_reason"),
             "pct": pct, "bar": 0 if _missing(pct) else max(0.0, min(100.0, float(pct))),
             "pace": pace, "pace_needed": _pick(now, "pace_needed", "needed_pace", "required_pace"),
             "forecast": _period_text(_pick(now, "forecast_period", "forecast_date", "forecast")),

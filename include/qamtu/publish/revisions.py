@@ -71,13 +71,24 @@ def input_changes(previous_inputs: list[dict[str, str]], current_inputs: list[di
     return {"resubmissions": resubmissions, "late_submissions": late}
 
 
+def flagged_figures(progress: pa.Table, period: str) -> list[dict[str, Any]]:
+    """The period's figures the completeness policy withheld (M) or flagged provisional (P), with why."""
+    if "obs_status" not in progress.column_names:
+        return []
+    rows = progress.select(["period", "region_code", "indicator", "obs_status", "status_reason"]).to_pylist()
+    return sorted(({k: row[k] for k in ("period", "region_code", "indicator", "obs_status", "status_reason")}
+                   for row in rows if str(row["period"])[:7] == period and row["obs_status"] not in (None, "A")),
+                  key=lambda row: (row["indicator"], row["region_code"]))
+
+
 def compare(previous: dict[str, Any] | None, previous_progress: pa.Table | None, current_progress: pa.Table,
-            current_inputs: list[dict[str, str]], notes: str | None) -> dict[str, Any]:
+            current_inputs: list[dict[str, str]], notes: str | None, period: str | None = None) -> dict[str, Any]:
     """The revision notes of a release, against the previous release (``None`` for the first)."""
+    flagged = flagged_figures(current_progress, period) if period else []
     if previous is None or previous_progress is None:
         return {"previous": None, "revised_figures": [], "removed_figures": [],
                 "new_figures": len(headline_figures(current_progress)), "new_periods": [],
-                "resubmissions": [], "late_submissions": [], "notes": notes or ""}
+                "resubmissions": [], "late_submissions": [], "flagged_figures": flagged, "notes": notes or ""}
     figures = diff_figures(headline_figures(previous_progress), headline_figures(current_progress))
     inputs = input_changes(previous.get("inputs") or [], current_inputs, previous.get("period"))
     return {
@@ -85,6 +96,7 @@ def compare(previous: dict[str, Any] | None, previous_progress: pa.Table | None,
                      "published_at": previous.get("published_at")},
         **figures,
         **inputs,
+        "flagged_figures": flagged,
         "notes": notes or "",
     }
 
@@ -110,6 +122,12 @@ def notes_markdown(changes: dict[str, Any], period: str, version: int,
                   f"({previous['path']}, {previous.get('published_at') or ''})", ""]
     if changes.get("notes"):
         lines += [f"## {heading('notes')}", "", changes["notes"], ""]
+    if changes.get("flagged_figures"):
+        lines += [f"## {heading('flagged_figures')}", "", "| indicator | region | status | why |", "|---|---|---|---|"]
+        for row in changes["flagged_figures"]:
+            lines.append(f"| {row['indicator']} | {row['region_code']} | {row['obs_status']} | "
+                         f"{row['status_reason']} |")
+        lines.append("")
     if previous:
         lines += [f"## {heading('revised_figures')}", ""]
         if changes["revised_figures"]:

@@ -490,31 +490,51 @@ def run_audit(period: str, settings: Settings | None = None, echo: Echo = print,
     return results
 
 
+def _build_finding(period: str, rule: str, severity: str, description: str, figure: str, value: Any,
+                   message: str) -> dict[str, Any]:
+    return {"expectation": f"build#{rule}", "suite": "build", "rule": rule, "severity": severity,
+            "description": description, "period": period, "figure": figure, "value": value,
+            "limit": 0 if severity == "critical" else None, **{name: None for name in IDENTITY_COLUMNS},
+            "submission_ids": [], "sources": [], "message": message, "row": {}}
+
+
 def _apply_build(results: dict[str, Any], build: dict[str, Any], period: str) -> None:
-    """A candidate whose last build errored or skipped models is not a consistent set of marts: critical.
-    dbt data tests that failed at build time are reported as warnings."""
+    """The build's own verdict, one policy for every path (``qamtu build``, ``qamtu run``, Airflow's dbt
+    task group): a model that errored or was skipped, or an error-severity dbt data test that failed,
+    makes the candidate unpublishable (critical); warn-severity dbt tests are reported as warnings."""
     broken = [m for m in build.get("models", []) if m.get("status") not in ("success", "pass", "ok")]
+    # Builds logged before the split of test outcomes kept one list: count those as warnings, as then.
+    test_errors = build.get("test_errors") or []
+    test_warnings = build.get("test_warnings")
+    if test_warnings is None:
+        test_warnings = build.get("failures") or []
+    critical = []
     if broken:
         names = ", ".join(f"{m['name']} ({m.get('status')})" for m in broken[:20])
-        finding = {"expectation": "build#candidate_built", "suite": "build", "rule": "candidate_built",
-                   "severity": "critical", "description": "Every model of the candidate built in its last dbt build.",
-                   "period": period, "figure": "models", "value": len(broken), "limit": 0,
-                   **{name: None for name in IDENTITY_COLUMNS}, "submission_ids": [], "sources": [],
-                   "message": f"the last candidate build did not build: {names}", "row": {}}
+        critical.append(_build_finding(
+            period, "candidate_built", "critical", "Every model of the candidate built in its last dbt build.",
+            "models", len(broken), f"the last candidate build did not build: {names}"))
+    for test in test_errors:
+        critical.append(_build_finding(
+            period, "dbt_data_test", "critical",
+            "Every error-severity dbt data test of the candidate build passed (all periods).",
+            "dbt test", test, f"dbt: {test}"))
+    for finding in reversed(critical):
         results["failures"].insert(0, finding)
-        results["expectations"].insert(0, {"expectation": finding["expectation"], "suite": "build",
-                                           "rule": "candidate_built", "severity": "critical",
-                                           "description": finding["description"], "success": False,
-                                           "unexpected": len(broken), "observed": None, "route": "dbt"})
+    for rule in dict.fromkeys(f["rule"] for f in critical):
+        found = [f for f in critical if f["rule"] == rule]
+        results["expectations"].insert(0, {"expectation": f"build#{rule}", "suite": "build", "rule": rule,
+                                           "severity": "critical", "description": found[0]["description"],
+                                           "success": False, "unexpected": len(found), "observed": None,
+                                           "route": "dbt"})
         results["counts"]["critical_failed"] += 1
         results["counts"]["expectations"] += 1
+    if critical:
         results["publishable"] = False
-    for test in build.get("failures", []):
-        results["warnings"].append({
-            "expectation": "build#dbt_data_test", "suite": "build", "rule": "dbt_data_test", "severity": "warning",
-            "description": "A dbt data test of the candidate build failed or warned (all periods).", "period": period,
-            "figure": "dbt test", "value": test, "limit": None, **{name: None for name in IDENTITY_COLUMNS},
-            "submission_ids": [], "sources": [], "message": f"dbt: {test}", "row": {}})
+    for test in test_warnings:
+        results["warnings"].append(_build_finding(
+            period, "dbt_data_test", "warning", "A warn-severity dbt data test of the candidate build warned "
+            "(all periods).", "dbt test", test, f"dbt: {test}"))
 
 
 def _write_results(results: dict[str, Any], settings: Settings) -> None:

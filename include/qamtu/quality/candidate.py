@@ -21,6 +21,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from qamtu.faults import checkpoint
 from qamtu.settings import Settings, get_settings
 from qamtu.warehouse import quote_ident
 
@@ -75,7 +76,8 @@ def record_build(warehouse, summary: dict[str, Any], schema: str = CANDIDATE_SCH
 
     ensure_log(warehouse)
     build_id = uuid.uuid4().hex
-    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "errors", "seconds", "period")}
+    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "test_errors", "test_warnings",
+                                        "errors", "seconds", "period")}
     # What the build left in the candidate, per period: an audit trusts this log only while the
     # candidate still holds exactly these rows (a build by other means, e.g. Cosmos tasks, is not logged).
     periods = ([r[0] for r in warehouse.rows(f"select distinct period from {quote_ident(schema)}.dim_period")]
@@ -228,6 +230,7 @@ def _copy(warehouse, audits: list[dict[str, Any]], source: str, target: str, ech
             warehouse.execute(f"insert into {LOG_SCHEMA}.promotions values (?, ?, ?, ?, ?, ?, ?, ?)",
                               [audit["audit_id"], audit["period"], source, target, audit["fingerprint"],
                                len(tables), total_rows, now])
+        checkpoint("promote:before-commit")
         warehouse.execute("commit")
     except BaseException:
         warehouse.execute("rollback")

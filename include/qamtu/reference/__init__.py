@@ -183,3 +183,35 @@ def load_into_warehouse(warehouse: Any, schema: str = "reference") -> dict[str, 
     so this module needs nothing of ``qamtu.warehouse``).
     """
     return {table: int(warehouse.replace_arrow(schema, table, data)) for table, data in _arrow_tables().items()}
+
+
+# --- loaded when needed ---------------------------------------------------------------------------
+VERSION_TABLE = "loaded_version"
+
+
+def shipped_fingerprint() -> str:
+    """SHA-256 over the shipped CSVs: changes exactly when the reference data does."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for path in (KATO_FILE, ROADS_FILE, TARGETS_FILE):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def ensure_loaded(warehouse: Any, schema: str = "reference", force: bool = False) -> dict[str, int] | None:
+    """Load the reference tables unless the warehouse already holds exactly the shipped CSVs (their
+    fingerprint is kept in ``reference.loaded_version``). Whatever needs the reference data first
+    (ingestion, a build) calls this, so no separate step is needed; returns the row counts when it
+    (re)loaded, ``None`` when the warehouse was current. ``force`` reloads whatever is there."""
+    import pyarrow as pa
+
+    fingerprint = shipped_fingerprint()
+    tables = ("kato", "roads", "programme_targets", VERSION_TABLE)
+    if not force and all(warehouse.table_exists(schema, table) for table in tables):
+        loaded = warehouse.rows(f"select fingerprint from {schema}.{VERSION_TABLE}")
+        if loaded and loaded[0][0] == fingerprint:
+            return None
+    counts = load_into_warehouse(warehouse, schema)
+    warehouse.replace_arrow(schema, VERSION_TABLE, pa.table({"fingerprint": [fingerprint]}))
+    return counts

@@ -45,13 +45,8 @@ class Warehouse:
         self.settings = settings
         self.dialect = settings.warehouse
         if self.dialect == "duckdb":
-            import duckdb
-
             settings.duckdb_file.parent.mkdir(parents=True, exist_ok=True)
-            self.raw = duckdb.connect(
-                str(settings.duckdb_file),
-                config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit},
-            )
+            self.raw = _open_duckdb(settings)
         else:
             import psycopg2
 
@@ -151,6 +146,36 @@ class Warehouse:
         self.raw.close()
 
 
+def _open_duckdb(settings: Settings):
+    """Open the DuckDB file; while a process outside qamtu's lock (a DuckDB shell, a stray dbt) holds
+    it, wait as :mod:`qamtu.warehouse.lock` does, then say who holds it in one sentence."""
+    import os
+    import re
+    import time
+
+    import duckdb
+
+    from qamtu.warehouse.lock import WarehouseBusy, busy_message
+
+    started = time.monotonic()
+    while True:
+        try:
+            return duckdb.connect(
+                str(settings.duckdb_file),
+                config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit},
+            )
+        except duckdb.IOException as error:
+            if "lock" not in str(error).lower():
+                raise
+            waited = time.monotonic() - started
+            if waited >= settings.lock_timeout_seconds:
+                # DuckDB's own message names the holder: "Conflicting lock is held in <program> (PID n) by …".
+                found = re.search(r"Conflicting lock is held in (.+?) \(PID (\d+)\)", str(error))
+                detail = f"`{os.path.basename(found[1])}` (PID {found[2]})" if found else None
+                raise WarehouseBusy(busy_message(settings, waited, detail)) from None
+            time.sleep(0.2)
+
+
 def _pg_params(sql: str) -> str:
     """Both engines take ``?`` placeholders here; psycopg2 wants ``%s``."""
     return sql.replace("%", "%%").replace("?", "%s")
@@ -175,8 +200,13 @@ def ensure_postgres_database(settings: Settings) -> None:
 
 @contextmanager
 def connect(settings: Settings | None = None) -> Iterator[Warehouse]:
-    warehouse = Warehouse(settings or get_settings())
-    try:
-        yield warehouse
-    finally:
-        warehouse.close()
+    """A warehouse connection, holding the warehouse lock for this process while it is open (DuckDB)."""
+    from qamtu.warehouse.lock import warehouse_lock
+
+    settings = settings or get_settings()
+    with warehouse_lock(settings):
+        warehouse = Warehouse(settings)
+        try:
+            yield warehouse
+        finally:
+            warehouse.close()

@@ -99,6 +99,44 @@ def raw_table_columns(report_type: str) -> list[tuple[str, str]]:
     return [(f.name, CONTRACT_SQL_TYPES[f.type]) for f in contract.fields] + list(LINEAGE_COLUMNS)
 
 
+REPORT_POLICY_COLUMNS = (("kind", "TEXT"), ("submitter", "TEXT"), ("report_type", "TEXT"), ("indicator", "TEXT"),
+                         ("when_missing", "TEXT"))
+
+
+def report_policy_rows() -> list[tuple[str, str, str, str | None, str | None]]:
+    """Every report the contracts expect each month × the headline indicator it feeds and what its
+    absence does to it (``x-completeness``); a report feeding no indicator has one row with nulls."""
+    from qamtu.contracts import load_contract, report_types_of, submitter_ids
+
+    rows = []
+    for kind in ("operator", "akimat", "measurement"):
+        for report_type in report_types_of(kind):
+            feeds = sorted(load_contract(report_type).completeness.items()) or [(None, None)]
+            rows.extend((kind, submitter, report_type, indicator, policy)
+                        for submitter in submitter_ids(kind) for indicator, policy in feeds)
+    return rows
+
+
+def write_report_policy(warehouse) -> int:
+    """``raw.report_policy`` from the contracts, rewritten at every build (dbt reads it in
+    ``int_figure_status``; delete + insert, never drop, so nothing that reads it is pinned)."""
+    from qamtu.warehouse import quote_ident
+
+    column_sql = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in REPORT_POLICY_COLUMNS)
+    warehouse.execute(f"create table if not exists raw.report_policy ({column_sql})")
+    rows = report_policy_rows()
+    warehouse.execute("begin")
+    try:
+        warehouse.execute("delete from raw.report_policy")
+        values = ", ".join("(?, ?, ?, ?, ?)" for _ in rows)
+        warehouse.execute(f"insert into raw.report_policy values {values}", [v for row in rows for v in row])
+        warehouse.execute("commit")
+    except BaseException:
+        warehouse.execute("rollback")
+        raise
+    return len(rows)
+
+
 def ensure_sources(warehouse) -> list[str]:
     """Create the raw tables dbt reads that do not exist yet (empty, typed from the contracts): a report
     type nobody has submitted yet is an empty source, not a failed build. Returns the tables created."""
@@ -115,6 +153,7 @@ def ensure_sources(warehouse) -> list[str]:
         column_sql = ", ".join(f"{quote_ident(name)} {sql_type}" for name, sql_type in columns)
         warehouse.execute(f"create table if not exists raw.{quote_ident(table)} ({column_sql})")
         created.append(f"raw.{table}")
+    write_report_policy(warehouse)
     return created
 
 
@@ -127,6 +166,10 @@ class _Progress:
         self.models: dict[str, dict[str, Any]] = {}
         self.tests: dict[str, int] = {}
         self.failures: list[str] = []
+        # The one policy for dbt data tests (CLI and Airflow alike): an error-severity test that fails
+        # ("fail"/"error") blocks the candidate; a warn-severity one ("warn") is reported by the audit.
+        self.test_errors: list[str] = []
+        self.test_warnings: list[str] = []
         self.errors: list[str] = []
 
     def __call__(self, event) -> None:
@@ -150,6 +193,7 @@ class _Progress:
                     if status != "error":
                         line += f" ({event.data.num_failures} rows)"
                     self.failures.append(line)
+                    (self.test_warnings if status == "warn" else self.test_errors).append(line)
                     self.echo(f"dbt test {line}")
             elif name in ("RunResultError", "RunResultErrorNoMessage"):
                 message = getattr(event.data, "msg", "") or str(getattr(event.data, "status", ""))
@@ -188,6 +232,23 @@ def build_marts(
     marts_schema: str = DEFAULT_MARTS_SCHEMA,
     full_refresh: bool = False,
 ) -> dict[str, Any]:
+    """``dbt build`` in one in-process invocation, holding the warehouse lock throughout (dbt-duckdb
+    opens the file itself): see :func:`_build_marts`."""
+    from qamtu.warehouse.lock import warehouse_lock
+
+    settings = settings or get_settings()
+    with warehouse_lock(settings):
+        return _build_marts(period, settings, echo, select, marts_schema, full_refresh)
+
+
+def _build_marts(
+    period: str | None,
+    settings: Settings,
+    echo: Echo,
+    select: str | None,
+    marts_schema: str,
+    full_refresh: bool,
+) -> dict[str, Any]:
     """``dbt build`` (models, their tests and unit tests) in one in-process invocation.
 
     ``period`` (YYYY-MM) limits the incremental speed-test facts to that month (the other marts are
@@ -205,8 +266,12 @@ def build_marts(
         parse_period(period)
     started = time.perf_counter()
 
+    from qamtu.reference import ensure_loaded
+
     with connect(settings) as warehouse:
         created = ensure_sources(warehouse)
+        if ensure_loaded(warehouse) is not None:
+            echo("dbt: loaded the reference data (KATO, roads, programme targets) into schema reference")
     if created:
         echo(f"dbt: created empty source table(s) nobody has submitted yet: {', '.join(created)}")
 
@@ -248,6 +313,8 @@ def build_marts(
         "models": models,
         "tests": dict(progress.tests),
         "failures": progress.failures,
+        "test_errors": progress.test_errors,
+        "test_warnings": progress.test_warnings,
         "errors": progress.errors,
         "seconds": seconds,
         "schema": marts_schema,
