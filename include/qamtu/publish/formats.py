@@ -21,6 +21,8 @@ from qamtu.publish.tables import NATION, MartTable, canonical_csv
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_576
 XLSX_HEADER_ROWS = 4  # kk, ru, en labels, then the column's code
+XLSX_IN_MEMORY_ROWS = 50_000
+XLSX_CREATED = dt.datetime(2000, 1, 1)
 
 SDMX_AGENCY = "QAMTU"
 SDMX_DATAFLOW = "DF_CONNECTIVITY"
@@ -65,8 +67,13 @@ def write_xlsx(marts: list[MartTable], path: Path, title: dict[str, str], echo=p
     import xlsxwriter
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False,
+    # Large workbooks stream row by row through temporary files; small ones are built in memory (faster).
+    large = sum(m.data.num_rows for m in marts) > XLSX_IN_MEMORY_ROWS
+    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": large, "in_memory": not large,
+                                              "strings_to_numbers": False,
                                               "strings_to_formulas": False, "strings_to_urls": False})
+    # No timestamp inside: the same tables give the same bytes (a release is reproducible).
+    workbook.set_properties({"created": XLSX_CREATED})
     bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True, "valign": "top"})
     label = workbook.add_format({"bg_color": "#EEF3F8", "text_wrap": True, "valign": "top"})
     code = workbook.add_format({"italic": True, "font_color": "#555555", "bottom": 1})

@@ -325,3 +325,123 @@ release (`path`, `manifest`, `manifest_sha256`) and, under `periods`, the newest
 of a release and its `manifest.json` are in place.
 """,
 }
+
+
+# --- the portal ----------------------------------------------------------------------------------
+MONTHS = {
+    "kk": ("қаңтар", "ақпан", "наурыз", "сәуір", "мамыр", "маусым", "шілде", "тамыз", "қыркүйек", "қазан",
+           "қараша", "желтоқсан"),
+    "ru": ("январь", "февраль", "март", "апрель", "май", "июнь", "июль", "август", "сентябрь", "октябрь",
+           "ноябрь", "декабрь"),
+    "ru_of": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа", "сентября", "октября",
+              "ноября", "декабря"),
+    "en": ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December"),
+}
+
+
+def format_period(period: str, language: str) -> str:
+    """2026-03 → "2026 ж. наурыз" / "март 2026" / "March 2026"."""
+    year, month = int(period[:4]), int(period[5:7])
+    if language == "kk":
+        return f"{year} ж. {MONTHS['kk'][month - 1]}"
+    return f"{MONTHS[language][month - 1]} {year}"
+
+
+def format_date(iso: str, language: str) -> str:
+    """2026-03-31 (or a timestamp) → "2026 ж. 31 наурыз" / "31 марта 2026 г." / "31 March 2026"."""
+    year, month, day = int(iso[:4]), int(iso[5:7]), int(iso[8:10])
+    if language == "kk":
+        return f"{year} ж. {day} {MONTHS['kk'][month - 1]}"
+    if language == "ru":
+        return f"{day} {MONTHS['ru_of'][month - 1]} {year} г."
+    return f"{day} {MONTHS['en'][month - 1]} {year}"
+
+
+PORTAL: dict[str, dict[str, str]] = {
+    "portal": {"kk": "Ресми деректер порталы", "ru": "Портал официальных данных", "en": "Official data portal"},
+    "choose_language": {"kk": "Тілді таңдаңыз", "ru": "Выберите язык", "en": "Choose a language"},
+    "catalogue": {"kk": "Релиздер каталогы", "ru": "Каталог выпусков", "en": "Catalogue of releases"},
+    "catalogue_note": {
+        "kk": "Әр ай үшін жарияланған әр нұсқа: күні, түзету себебі, файлдары. Жаңа нұсқа ескісін жоймайды.",
+        "ru": "Каждая опубликованная версия каждого месяца: дата, причина пересмотра, файлы. Новая версия не удаляет прежнюю.",
+        "en": "Every published version of every month: its date, why it was revised, its files. A new version never removes the old one.",
+    },
+    "home": {"kk": "Басты бет", "ru": "Главная", "en": "Home"},
+    "indicators": {"kk": "Негізгі көрсеткіштер", "ru": "Ключевые показатели", "en": "Headline indicators"},
+    "regions": {"kk": "Өңірлер", "ru": "Регионы", "en": "Regions"},
+    "topics": {"kk": "Тақырыптар", "ru": "Темы", "en": "Topics"},
+    "roads": {"kk": "Жолдардағы байланыс", "ru": "Связь на дорогах", "en": "Mobile coverage of roads"},
+    "cities_5g": {"kk": "20 қаладағы 5G", "ru": "5G в 20 городах", "en": "5G in the 20 cities"},
+    "speed": {"kk": "Интернет жылдамдығы", "ru": "Скорость интернета", "en": "Internet speed"},
+    "reconciliation": {"kk": "Операторлар мен әкімдіктерді салыстыру", "ru": "Сверка операторов и акиматов",
+                       "en": "Operators reconciled with the akimats"},
+    "report": {"kk": "Есеп", "ru": "Отчёт", "en": "Report"},
+    "files": {"kk": "Файлдар", "ru": "Файлы", "en": "Files"},
+    "revision_note": {"kk": "Түзету ескертпесі", "ru": "Примечание к пересмотру", "en": "Revision note"},
+    "current": {"kk": "ағымдағы", "ru": "действующая", "en": "current"},
+    "superseded": {"kk": "ауыстырылған", "ru": "заменена", "en": "superseded"},
+    "status": {"kk": "Мәртебесі", "ru": "Статус", "en": "Status"},
+    "download": {"kk": "Жүктеу", "ru": "Скачать", "en": "Download"},
+    "national_series": {"kk": "Ұлттық қатар", "ru": "Национальный ряд", "en": "National series"},
+    "by_region": {"kk": "Өңірлер бойынша", "ru": "По регионам", "en": "By region"},
+    "versions": {"kk": "Әр айдың жарияланған нұсқалары", "ru": "Опубликованные версии каждого месяца",
+                 "en": "Published versions of each month"},
+    "national_only": {"kk": "Бұл көрсеткіш тек ел бойынша есептеледі.",
+                      "ru": "Этот показатель рассчитывается только по стране в целом.",
+                      "en": "This indicator is computed for the whole country only."},
+    "chart_alt": {"kk": "Диаграмма: нақты мәндер, мақсат, қажетті жол және болжам; сол деректер төмендегі кестеде.",
+                  "ru": "График: фактические значения, цель, необходимый путь и прогноз; те же данные — в таблице ниже.",
+                  "en": "Chart: actual values, the target, the path needed and the forecast; the same data are in the table below."},
+    "bars_alt": {"kk": "Бағаналы диаграмма; сол деректер төмендегі кестеде.",
+                 "ru": "Столбчатая диаграмма; те же данные — в таблице ниже.",
+                 "en": "Bar chart; the same data are in the table below."},
+    "all_indicators": {"kk": "Барлық көрсеткіштер", "ru": "Все показатели", "en": "All indicators"},
+    "districts": {"kk": "Аудандар: елді мекендер мен байланыс", "ru": "Районы: населённые пункты и связь",
+                  "en": "Districts: settlements and connectivity"},
+    "district": {"kk": "Аудан", "ru": "Район", "en": "District"},
+    "region_roads": {"kk": "Өңірдің жолдары", "ru": "Дороги региона", "en": "Roads of the region"},
+    "region_cities": {"kk": "Өңірдің 5G қалалары", "ru": "Города 5G в регионе", "en": "5G cities of the region"},
+    "region_speed": {"kk": "Өңірдегі жылдамдық өлшемдері", "ru": "Замеры скорости в регионе",
+                     "en": "Speed tests in the region"},
+    "by_category": {"kk": "Жол санаты бойынша", "ru": "По категории дороги", "en": "By road category"},
+    "by_operators": {"kk": "Қамтыған операторлар саны бойынша", "ru": "По числу операторов с покрытием",
+                     "en": "By number of operators covering"},
+    "road_category": {"kk": "Санаты", "ru": "Категория", "en": "Category"},
+    "operators_count": {"kk": "Операторлар", "ru": "Операторов", "en": "Operators"},
+    "length_km": {"kk": "Ұзындығы, км", "ru": "Протяжённость, км", "en": "Length, km"},
+    "covered_km": {"kk": "Қамтылған, км", "ru": "Покрыто, км", "en": "Covered, km"},
+    "covered_share": {"kk": "Қамтылған үлесі, %", "ru": "Доля покрытия, %", "en": "Share covered, %"},
+    "roads_count": {"kk": "Жолдар", "ru": "Дорог", "en": "Roads"},
+    "target_75": {"kk": "Мақсат: аумақтың 75 %-ы", "ru": "Цель: 75 % территории", "en": "Target: 75 % of the territory"},
+    "city": {"kk": "Қала", "ru": "Город", "en": "City"},
+    "territory_share_5g": {"kk": "5G аумағы, %", "ru": "Территория с 5G, %", "en": "Territory with 5G, %"},
+    "at_target": {"kk": "Мақсатта", "ru": "Цель достигнута", "en": "At target"},
+    "technology": {"kk": "Технология", "ru": "Технология", "en": "Technology"},
+    "tests": {"kk": "Өлшемдер", "ru": "Замеров", "en": "Tests"},
+    "median_download": {"kk": "Медиана, Мбит/с", "ru": "Медиана, Мбит/с", "en": "Median download, Mbps"},
+    "p10_download": {"kk": "10-процентиль, Мбит/с", "ru": "10-й перцентиль, Мбит/с", "en": "10th percentile, Mbps"},
+    "by_technology": {"kk": "Технология бойынша", "ru": "По технологии", "en": "By technology"},
+    "settlements": {"kk": "Елді мекендер", "ru": "Населённых пунктов", "en": "Settlements"},
+    "rural_settlements": {"kk": "Ауылдық", "ru": "Сельских", "en": "Rural"},
+    "with_fibre": {"kk": "ТОБЖ бар", "ru": "С ВОЛС", "en": "With fibre"},
+    "with_mobile_broadband": {"kk": "4G/5G бар", "ru": "С 4G/5G", "en": "With 4G/5G"},
+    "population": {"kk": "Халқы", "ru": "Население", "en": "Population"},
+    "population_with_access": {"kk": "Қолжетімді халық", "ru": "Население с доступом", "en": "Population with access"},
+    "akimat_reported": {"kk": "Әкімдік хабарлаған", "ru": "Сообщено акиматом", "en": "Reported by the akimat"},
+    "operator_fibre": {"kk": "Оператор бойынша ТОБЖ", "ru": "ВОЛС по данным операторов", "en": "Fibre per operators"},
+    "akimat_fibre": {"kk": "Әкімдік бойынша ТОБЖ", "ru": "ВОЛС по данным акимата", "en": "Fibre per the akimat"},
+    "agree": {"kk": "Сәйкес", "ru": "Совпадает", "en": "Agree"},
+    "disagree": {"kk": "Сәйкес емес", "ru": "Расходится", "en": "Disagree"},
+    "agree_share": {"kk": "Сәйкестік, %", "ru": "Совпадение, %", "en": "Agreement, %"},
+    "reconciliation_note": {
+        "kk": "Әкімдік мәлімдеген әр елді мекен бойынша: операторлар ТОБЖ қосылды деп хабарлады ма және әкімдік солай ма.",
+        "ru": "По каждому населённому пункту, о котором сообщил акимат: сообщают ли операторы о подключении ВОЛС и согласен ли акимат.",
+        "en": "For every settlement the akimat reported on: do the operators report it connected to fibre, and does the akimat agree.",
+    },
+    "latest_period": {"kk": "Соңғы кезең", "ru": "Последний период", "en": "Latest period"},
+    "api": {"kk": "Ашық деректер API (JSON)", "ru": "API открытых данных (JSON)", "en": "Open-data API (JSON)"},
+    "skip": {"kk": "Мазмұнға өту", "ru": "Перейти к содержанию", "en": "Skip to content"},
+    "print": {"kk": "Басып шығару", "ru": "Печать", "en": "Print"},
+    "unit": {"kk": "Өлшем бірлігі", "ru": "Единица", "en": "Unit"},
+}

@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from qamtu.periods import parse_period
-from qamtu.publish import formats, report, revisions
+from qamtu.publish import formats, portal, privacy, report, revisions
 from qamtu.publish.database import publish_latest_database, write_release_database
 from qamtu.publish.i18n import LANGUAGES, README, UI
 from qamtu.publish.tables import (
@@ -322,6 +322,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
             # A publish killed between its manifest and the last pointer: finish moving them.
             move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
         echo(f"publish: {period} v{manifest['version']} already holds this content; no new version")
+        if not portal.is_current(area):
+            portal.rebuild(area, echo=echo)  # a publish that died before its portal rebuild
         return _result(area, manifest, created=False)
 
     version = max(versions, default=0) + 1
@@ -341,6 +343,7 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
             names = build_files(folder, marts, period, version, published_at, methodology, changes, echo=echo)
             names = sorted(names + write_release_database(folder, marts, period, version, published_at, area,
                                                           settings, echo=echo))
+            privacy.refuse_private(folder, prefix=prefix, echo=echo)  # before any file is written
             files = []
             for index, name in enumerate(names, start=1):
                 path = folder / name
@@ -387,6 +390,7 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         raise
     # From here the release exists; a failure while moving the pointers is repaired by the next publish.
     move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
+    portal.rebuild(area, echo=echo)  # portal and api/v1 of every release, entry page last
     return _result(area, manifest, created=True)
 
 

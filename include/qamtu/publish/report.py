@@ -486,6 +486,7 @@ def _environment():
 
 def render(marts: list[MartTable], period: str, version: int, published_at: str, changes: dict[str, Any],
            files: list[dict[str, Any]]) -> str:
+    _svg_counter[0] = 0  # chart ids count from 1 in every report: the same release gives the same bytes
     by_name = {m.name: m for m in marts}
     progress = _rows(by_name.get(PROGRESS_TABLE))
     cards, reported = _headline(progress, period)

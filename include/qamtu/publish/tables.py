@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 
 from qamtu.periods import parse_period, period_end
@@ -38,6 +39,15 @@ class ColumnDoc:
     name: str
     description: str = ""
     labels: dict[str, str] = field(default_factory=dict)  # kk/ru/en
+    # Decimals every published copy keeps: an int, or a UnitPrecision when the unit is in another column.
+    precision: int | UnitPrecision | None = None
+
+
+@dataclass(frozen=True)
+class UnitPrecision:
+    """``precision: {by: unit, km: 1, percent: 2, …}``: decimals chosen per row by the unit column."""
+    by: str
+    decimals: dict[str, int]
 
 
 @dataclass
@@ -78,6 +88,21 @@ def _labels_from_meta(meta: Any) -> dict[str, str]:
     return {lang: str(meta[lang]) for lang in LANGUAGES if isinstance(meta.get(lang), str)}
 
 
+def _precision_from_meta(value: Any, where: str) -> int | UnitPrecision | None:
+    """``meta.precision`` of a column: decimals (0–9), or per unit ``{by: <column>, <unit>: decimals …}``."""
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 9:
+        return value
+    if isinstance(value, dict) and isinstance(value.get("by"), str):
+        decimals = {str(k): v for k, v in value.items() if k != "by"}
+        if decimals and all(isinstance(v, int) and not isinstance(v, bool) and 0 <= v <= 9
+                            for v in decimals.values()):
+            return UnitPrecision(by=value["by"], decimals=decimals)
+    raise ValueError(f"{where}: meta precision {value!r} is not a number of decimals 0–9 "
+                     "nor {by: <unit column>, <unit>: <decimals>, …}")
+
+
 def _meta(node: dict) -> dict:
     meta = dict(node.get("meta") or {})
     config = node.get("config") or {}
@@ -101,6 +126,7 @@ def load_docs(project_dir: Path | None = None) -> dict[str, TableDoc]:
     """Descriptions and kk/ru/en labels of every model documented in the dbt project's YAML files."""
     import yaml
 
+    yaml_loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     project_dir = project_dir or DBT_PROJECT_DIR
     docs: dict[str, TableDoc] = {}
     models_dir = project_dir / "models"
@@ -108,7 +134,8 @@ def load_docs(project_dir: Path | None = None) -> dict[str, TableDoc]:
         return docs
     for path in sorted(models_dir.rglob("*.yml")) + sorted(models_dir.rglob("*.yaml")):
         try:
-            content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            # libyaml's parser when the wheel has it: the pure-Python one takes seconds for the whole project.
+            content = yaml.load(path.read_text(encoding="utf-8"), Loader=yaml_loader) or {}
         except yaml.YAMLError as error:
             raise ValueError(f"{path}: not valid YAML ({error})") from error
         for model in content.get("models") or []:
@@ -124,10 +151,13 @@ def load_docs(project_dir: Path | None = None) -> dict[str, TableDoc]:
             for column in model.get("columns") or []:
                 if not isinstance(column, dict) or "name" not in column:
                     continue
+                column_meta = _meta(column)
                 doc.columns[str(column["name"])] = ColumnDoc(
                     name=str(column["name"]),
                     description=str(column.get("description") or "").strip(),
-                    labels=_labels_from_meta(_meta(column)),
+                    labels=_labels_from_meta(column_meta),
+                    precision=_precision_from_meta(column_meta.get("precision"),
+                                                   f"{path}: model {doc.name}, column {column['name']}"),
                 )
             docs[doc.name] = doc
     return docs
@@ -176,6 +206,79 @@ def _normalise(table: pa.Table) -> pa.Table:
     return pa.table(columns, names=table.column_names)
 
 
+# SQL types as information_schema names them in DuckDB and PostgreSQL → the one Arrow type published,
+# so a release does not depend on which warehouse (or driver) produced it.
+_INTEGER_TYPES = ("bigint", "integer", "smallint", "int", "int2", "int4", "int8", "hugeint", "tinyint",
+                  "ubigint", "uinteger", "usmallint", "utinyint")
+_FLOAT_TYPES = ("double", "double precision", "real", "float", "float4", "float8", "numeric", "decimal")
+
+
+def _published_type(sql_type: str) -> pa.DataType | None:
+    base = sql_type.split("(")[0].strip()
+    if base in _INTEGER_TYPES:
+        return pa.int64()
+    if base in _FLOAT_TYPES:
+        return pa.float64()
+    if base == "boolean":
+        return pa.bool_()
+    if base == "date":
+        return pa.date32()
+    if base.startswith("timestamp"):
+        return pa.timestamp("us", tz="UTC") if "with time zone" in base else pa.timestamp("us")
+    if base in ("text", "character varying", "varchar", "character", "char", "string"):
+        return pa.string()
+    return None
+
+
+def _conform(table: pa.Table, types: dict[str, str]) -> pa.Table:
+    """Every column cast to the type its SQL type publishes as (PostgreSQL through pandas turns an
+    integer column with nulls into float64), schema metadata dropped (pandas adds its own)."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        wanted = _published_type(types.get(name, ""))
+        if wanted is not None and column.type != wanted:
+            column = column.cast(wanted)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
+_NOISE_DECIMALS = 6  # of the scaled value: float noise (1e-13 relative) goes before the half-up rounding
+
+
+def _round(values: pa.ChunkedArray, decimals: int) -> pa.ChunkedArray:
+    """Half away from zero at ``decimals``, as a statistics office prints: 0.285 → 0.29 although the double is
+    0.28499999999999998. The value is scaled, cleaned of noise, rounded to a whole number and scaled back
+    (a whole number divided by a power of ten is the double nearest the decimal, so it prints short)."""
+    scale = 10.0 ** decimals
+    scaled = pc.round(pc.multiply(values, scale), ndigits=_NOISE_DECIMALS, round_mode="half_to_even")
+    return pc.divide(pc.round(scaled, ndigits=0, round_mode="half_towards_infinity"), scale)
+
+
+def apply_precision(table: pa.Table, doc: TableDoc) -> pa.Table:
+    """Round every floating column to the decimals its documentation declares (``meta.precision``):
+    the one place published numbers are rounded, so every format carries the same digits."""
+    columns = []
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        precision = doc.columns[name].precision if name in doc.columns else None
+        if precision is not None and pa.types.is_floating(column.type):
+            if isinstance(precision, UnitPrecision):
+                if precision.by not in table.column_names:
+                    raise ValueError(f"{doc.name}.{name}: precision is by {precision.by!r}, which the table lacks")
+                units = table.column(precision.by)
+                unknown = set(pc.unique(units).to_pylist()) - set(precision.decimals) - {None}
+                if unknown:
+                    raise ValueError(f"{doc.name}.{name}: no precision declared for unit(s) {sorted(unknown)} "
+                                     f"(meta precision of the column in the model's YAML)")
+                rounded = column
+                for unit, decimals in precision.decimals.items():
+                    rounded = pc.if_else(pc.equal(units, unit), _round(column, decimals), rounded)
+                column = rounded
+            else:
+                column = _round(column, precision)
+        columns.append(column)
+    return pa.table(columns, names=table.column_names)
+
+
 def mart_names(warehouse: Warehouse, schema: str = MARTS_SCHEMA) -> list[str]:
     return sorted(
         str(r[0])
@@ -216,8 +319,9 @@ def load_marts(
                 where, params = f"where {quote_ident('period')} <= ?", [period]
         order = ", ".join(str(i) for i in range(1, len(public) + 1))
         sql = f"select {select} from {quote_ident(schema)}.{quote_ident(name)} {where} order by {order}"
-        data = _normalise(_to_arrow(warehouse, sql, params))
-        marts.append(MartTable(name=name, data=data, doc=docs.get(name) or TableDoc(name=name)))
+        doc = docs.get(name) or TableDoc(name=name)
+        data = apply_precision(_conform(_normalise(_to_arrow(warehouse, sql, params)), types), doc)
+        marts.append(MartTable(name=name, data=data, doc=doc))
     progress = next(m for m in marts if m.name == PROGRESS_TABLE)
     periods = set(progress.data.column("period").to_pylist()) if "period" in progress.data.column_names else set()
     if period not in {str(p)[:7] for p in periods}:
