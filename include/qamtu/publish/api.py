@@ -24,7 +24,7 @@ SCHEMA_BASE = "https://qamtu.kz/api/v1/schemas/"  # an identifier only: nothing 
 
 _OBSERVATION = {
     "type": "object",
-    "required": ["period", "version", "value", "unit", "status", "published_at", "release"],
+    "required": ["period", "version", "value", "unit", "status", "obs_status", "published_at", "release"],
     "additionalProperties": False,
     "properties": {
         "period": {"type": "string", "pattern": r"^\d{4}-\d{2}$"},
@@ -32,6 +32,10 @@ _OBSERVATION = {
         "value": {"type": ["number", "null"]},
         "unit": {"type": "string"},
         "status": {"enum": ["current", "superseded"]},
+        # SDMX observation status of the completeness policy (docs/methodology.md): A normal, P provisional,
+        # M withheld (value null); status_reason names the missing reports.
+        "obs_status": {"enum": ["A", "P", "M"]},
+        "status_reason": {"type": ["string", "null"]},
         "published_at": {"type": "string", "format": "date-time"},
         "notes": {"type": ["string", "null"]},
         "release": {"type": "string"},
@@ -90,9 +94,12 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "revised_figures": {"type": "integer"},
             "files": {"type": "array", "items": {"type": "object", "required": ["name", "href"]}},
             "observations": {"type": "array", "items": {
-                "type": "object", "required": ["indicator", "area", "value", "unit"], "additionalProperties": False,
+                "type": "object", "required": ["indicator", "area", "value", "unit", "obs_status"],
+                "additionalProperties": False,
                 "properties": {"indicator": {"type": "string"}, "area": {"type": "string"},
-                               "value": {"type": ["number", "null"]}, "unit": {"type": "string"}}}},
+                               "value": {"type": ["number", "null"]}, "unit": {"type": "string"},
+                               "obs_status": {"enum": ["A", "P", "M"]},
+                               "status_reason": {"type": ["string", "null"]}}}},
         },
     },
 }
@@ -125,15 +132,19 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
     series: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for release in data.releases:
         values = data.version_values.get((release.period, release.version), {})
+        statuses = data.version_status.get((release.period, release.version), {})
         key = release_key(release.period, release.version)
         status = "current" if release.current else "superseded"
         observations = []
         for (indicator, area), value in sorted(values.items(), key=lambda i: (i[0][0], _area_order(i[0][1]))):
             unit = data.units.get(indicator, "")
-            observations.append({"indicator": indicator, "area": area, "value": value, "unit": unit})
+            obs_status, reason = statuses.get((indicator, area), ("A", None))
+            observations.append({"indicator": indicator, "area": area, "value": value, "unit": unit,
+                                 "obs_status": obs_status, "status_reason": reason})
             series.setdefault((indicator, area), []).append({
                 "period": release.period, "version": release.version, "value": value, "unit": unit,
-                "status": status, "published_at": release.published_at, "notes": release.notes,
+                "status": status, "obs_status": obs_status, "status_reason": reason,
+                "published_at": release.published_at, "notes": release.notes,
                 "release": _rel(indicator_key(indicator, area), key)})
         docs[key] = {
             "api": "qamtu/v1", "schema": _rel(key, schema_key("release")),

@@ -43,6 +43,9 @@ class PortalData:
     # (period, version) → {(indicator, region_code): value} of that version's own month
     version_values: dict[tuple[str, int], dict[tuple[str, str], float | None]] = field(default_factory=dict)
     units: dict[str, str] = field(default_factory=dict)  # indicator → unit
+    # (period, version) → {(indicator, region_code): (SDMX OBS_STATUS A|P|M, why)} (completeness policy)
+    version_status: dict[tuple[str, int], dict[tuple[str, str], tuple[str, str | None]]] = field(
+        default_factory=dict)
 
     @property
     def periods(self) -> list[str]:
@@ -102,10 +105,14 @@ def load(area) -> PortalData | None:
         progress = _parquet(area, manifest, PROGRESS_TABLE)
         if progress is None:
             continue
-        values = {}
-        for row in progress.select(["period", "region_code", "indicator", "actual", "unit"]).to_pylist():
+        values, statuses = {}, {}
+        has_status = "obs_status" in progress.column_names  # releases before the completeness policy: all A
+        for row in progress.to_pylist():
             if str(row["period"])[:7] == period:
                 values[(row["indicator"], row["region_code"])] = row["actual"]
+                statuses[(row["indicator"], row["region_code"])] = (
+                    (row["obs_status"] or "A", row["status_reason"]) if has_status else ("A", None))
                 data.units.setdefault(row["indicator"], row["unit"])
         data.version_values[(period, version)] = values
+        data.version_status[(period, version)] = statuses
     return data
