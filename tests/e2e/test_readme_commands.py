@@ -47,7 +47,7 @@ def check_line(words: list[str], env: dict[str, str], result: subprocess.Complet
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-3000:]
     if command == "--help":
-        for name in ("generate", "ingest", "build", "audit", "publish", "status", "run", "reference"):
+        for name in ("generate", "ingest", "build", "audit", "publish", "status", "run", "reference", "sql"):
             assert name in result.stdout
     elif command == "generate":
         first, last = option(args, "--periods").split("..")
@@ -80,6 +80,17 @@ def check_line(words: list[str], env: dict[str, str], result: subprocess.Complet
         check_figures(home, period)
     elif command == "status":
         assert re.search(r"2026-01 .*passed.*v1", " ".join(result.stdout.split()))
+    elif command == "sql":
+        import csv
+        import io
+
+        truth = json.loads((home / "truth" / "expected.json").read_text())["national"]
+        latest = json.loads((home / "publication" / "latest.json").read_text())
+        rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
+        assert set(rows) == set(truth[latest["period"]])
+        for indicator, expected in truth[latest["period"]].items():
+            assert float(rows[indicator]["actual"]) == pytest.approx(expected, abs=TOLERANCE), indicator
+            assert rows[indicator]["obs_status"] == "A"
     elif command == "run":
         for period in option(args, "--periods").split(","):
             assert f"{period}: release v1 at" in output and "report:" in output

@@ -116,6 +116,41 @@ def marts(tmp_path) -> FakeMarts:
     return prepare_marts(tmp_path / "home")
 
 
+class PipelineMarts:
+    """Marts the pipeline itself built: generated submissions → ingest → dbt candidate → audit → promote."""
+
+    def __init__(self, home: Path):
+        self.home = home
+        self.settings = Settings(home=home, warehouse="duckdb", storage="local")
+
+
+@pytest.fixture(scope="module")
+def pipeline_home(tmp_path_factory) -> Path:
+    """One pipeline run per module (three months, scale 0.01), every month audited and promoted."""
+    from qamtu.generate import generate_submissions
+    from qamtu.pipeline import audit, build, ingest, promote
+
+    home = tmp_path_factory.mktemp("pipeline") / "home"
+    settings = Settings(home=home, warehouse="duckdb", storage="local")
+    generate_submissions(out=home, periods=PERIODS, scale=0.01, seed=7)
+    ingest(settings)
+    assert build(None, settings, echo=lambda *_: None)["success"]
+    for period in PERIODS:
+        assert audit(period, settings, echo=lambda *_: None)["publishable"], period
+        promote(period, settings, echo=lambda *_: None)
+    return home
+
+
+@pytest.fixture()
+def built(pipeline_home, tmp_path) -> PipelineMarts:
+    """A private copy of the pipeline's home (publishing writes to it)."""
+    import shutil
+
+    home = tmp_path / "home"
+    shutil.copytree(pipeline_home, home, ignore=shutil.ignore_patterns("*.lock"))
+    return PipelineMarts(home)
+
+
 def publish(marts, period=PERIOD, **kwargs):
     from qamtu.publish import publish_release
 
@@ -216,9 +251,9 @@ def _canon(value):
 
 
 # --- the tests -----------------------------------------------------------------------------------
-def test_release_layout_manifest_checksums_and_pointer(marts):
-    release, _ = publish(marts)
-    area = area_of(marts.settings)
+def test_release_layout_manifest_checksums_and_pointer(built):
+    release, _ = publish(built)
+    area = area_of(built.settings)
     prefix = f"releases/{PERIOD}/v1/"
     assert release["version"] == 1 and release["created"] and release["path"] == prefix
 
@@ -248,20 +283,20 @@ def test_release_layout_manifest_checksums_and_pointer(marts):
     assert area.get_bytes(prefix + "methodology.md").decode("utf-8") == methodology
 
 
-def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(marts):
+def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(built):
     import openpyxl
     from qamtu.publish.tables import load_docs
 
-    release, lines = publish(marts)
-    area = area_of(marts.settings)
+    release, lines = publish(built)
+    area = area_of(built.settings)
     prefix = release["path"]
     docs = load_docs()
-    names = mart_names(marts.settings)
+    names = mart_names(built.settings)
     assert names, "no marts to publish"
     xlsx_key = next(k for k in area.list(prefix) if k.endswith(".xlsx"))
     workbook = openpyxl.load_workbook(io.BytesIO(area.get_bytes(xlsx_key)), read_only=True)
     for name in names:
-        expected = mart_frame(marts.settings, name)
+        expected = mart_frame(built.settings, name)
         private = [c for c in expected.columns if c in RAW_COLUMN_NAMES]
         expected = expected.drop(columns=private)
 
@@ -295,14 +330,14 @@ def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(marts):
     progress = pd.read_csv(io.BytesIO(area.get_bytes(f"{prefix}csv/fct_programme_progress.csv")),
                            encoding="utf-8-sig", dtype={"region_code": str})
     same_rows(progress[["period", "region_code", "indicator", "actual"]],
-              mart_frame(marts.settings, "fct_programme_progress")[["period", "region_code", "indicator", "actual"]])
+              mart_frame(built.settings, "fct_programme_progress")[["period", "region_code", "indicator", "actual"]])
 
 
-def test_datapackage_is_valid_frictionless_and_describes_every_field(marts, tmp_path):
+def test_datapackage_is_valid_frictionless_and_describes_every_field(built, tmp_path):
     import frictionless
 
-    release, _ = publish(marts)
-    area = area_of(marts.settings)
+    release, _ = publish(built)
+    area = area_of(built.settings)
     folder = tmp_path / "download"
     for key in area.list(release["path"]):
         target = folder / key[len(release["path"]):]
@@ -313,20 +348,20 @@ def test_datapackage_is_valid_frictionless_and_describes_every_field(marts, tmp_
 
     package = json.loads((folder / "datapackage.json").read_text(encoding="utf-8"))
     resources = {r["name"]: r for r in package["resources"]}
-    for name in mart_names(marts.settings):
-        expected_columns = [c for c in mart_frame(marts.settings, name).columns if c not in RAW_COLUMN_NAMES]
+    for name in mart_names(built.settings):
+        expected_columns = [c for c in mart_frame(built.settings, name).columns if c not in RAW_COLUMN_NAMES]
         assert [f["name"] for f in resources[name]["schema"]["fields"]] == expected_columns
         rows = frictionless.Resource(str(folder / resources[name]["path"])).read_rows()
-        assert len(rows) == len(mart_frame(marts.settings, name))
+        assert len(rows) == len(mart_frame(built.settings, name))
     assert "headline_indicators_sdmx" in resources
 
 
-def test_sdmx_csv_header_codes_and_values(marts, tmp_path):
+def test_sdmx_csv_header_codes_and_values(built, tmp_path):
     import sdmx
     from qamtu.reference import region_names
 
-    release, _ = publish(marts)
-    area = area_of(marts.settings)
+    release, _ = publish(built)
+    area = area_of(built.settings)
     prefix = release["path"]
     text = area.get_bytes(prefix + "sdmx/headline_indicators.csv").decode("utf-8")
     records = list(csv.DictReader(io.StringIO(text)))
@@ -354,24 +389,24 @@ def test_sdmx_csv_header_codes_and_values(marts, tmp_path):
     message = sdmx.read_sdmx(data_file, structure=dataflow)
     series = sdmx.to_pandas(message.data[0])
     national = {key[2]: float(value) for key, value in series.items() if key[1] == "KZ" and key[3] == PERIOD}
-    assert national == pytest.approx(national_actuals(marts.settings))
+    assert national == pytest.approx(national_actuals(built.settings))
 
 
-def test_data_dictionary_lists_every_published_column(marts):
-    release, _ = publish(marts)
-    area = area_of(marts.settings)
+def test_data_dictionary_lists_every_published_column(built):
+    release, _ = publish(built)
+    area = area_of(built.settings)
     dictionary = pd.read_csv(io.BytesIO(area.get_bytes(release["path"] + "data_dictionary.csv")),
                              encoding="utf-8-sig", dtype=str, keep_default_na=False)
-    for name in mart_names(marts.settings):
-        columns = [c for c in mart_frame(marts.settings, name).columns if c not in RAW_COLUMN_NAMES]
+    for name in mart_names(built.settings):
+        columns = [c for c in mart_frame(built.settings, name).columns if c not in RAW_COLUMN_NAMES]
         assert dictionary[dictionary["table"] == name]["column"].tolist() == columns
 
 
-def test_same_content_publishes_no_new_version(marts):
-    first, _ = publish(marts)
-    area = area_of(marts.settings)
+def test_same_content_publishes_no_new_version(built):
+    first, _ = publish(built)
+    area = area_of(built.settings)
     before = snapshot(area)
-    second, lines = publish(marts)
+    second, lines = publish(built)
     assert second["version"] == 1 and not second["created"]
     assert snapshot(area) == before
     assert any("no new version" in line for line in lines)
@@ -502,12 +537,12 @@ def test_published_files_hold_no_private_data(marts):
                 assert value not in text, f"{key} holds {value}"
 
 
-def test_report_shows_the_headline_figures_of_the_marts(marts):
-    release, _ = publish(marts)
-    html = area_of(marts.settings).get_bytes(release["path"] + "report.html").decode("utf-8")
+def test_report_shows_the_headline_figures_of_the_marts(built):
+    release, _ = publish(built)
+    html = area_of(built.settings).get_bytes(release["path"] + "report.html").decode("utf-8")
     for external in ("<script src", "<link", "@import", "url(http", "<img"):
         assert external not in html
-    with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con:
+    with duckdb.connect(str(built.settings.duckdb_file), read_only=True) as con:
         targeted = dict(con.execute("select indicator, actual from marts.fct_programme_progress where period = ? "
                                     "and region_code = 'KZ' and target is not null", [PERIOD]).fetchall())
     shown = dict(re.findall(r'data-indicator="(\w+)">\s*<h3>.*?data-value="([^"]+)"', html, flags=re.S))
@@ -516,7 +551,10 @@ def test_report_shows_the_headline_figures_of_the_marts(marts):
         assert float(shown[indicator]) == pytest.approx(value)
 
 
-def test_cli_publish(marts, monkeypatch):
+def test_cli_publish_refuses_marts_no_audit_passed(marts, monkeypatch):
+    """The gate on the command line: these marts were never built as a candidate nor audited, so
+    `qamtu publish` refuses — exit 1, one sentence, nothing written. (Publishing through the CLI after a
+    passed audit: tests/e2e/test_cli_gate.py and test_readme_commands.py.)"""
     from qamtu.cli import app
     from qamtu.settings import reload_settings
     from typer.testing import CliRunner
@@ -530,9 +568,9 @@ def test_cli_publish(marts, monkeypatch):
     finally:
         monkeypatch.undo()
         reload_settings()
-    assert result.exit_code == 0, result.output
-    assert (marts.home / "publication" / "releases" / PERIOD / "v1" / "manifest.json").is_file()
-    assert f"releases/{PERIOD}/v1/" in result.output
+    assert result.exit_code == 1, result.output
+    assert "Not published" in result.output and "has not been audited" in result.output
+    assert not (marts.home / "publication").exists()
 
 
 # --- S3 (moto's server on loopback) --------------------------------------------------------------
