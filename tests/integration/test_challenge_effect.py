@@ -5,8 +5,9 @@ reference, never from the marts.
 Two villages of region 10 whose only high-speed access is one operator's active 4G site; the akimat
 reports has_mobile_4g = no for both and challenges both claims in January. Kcell accepts (upheld on its
 answer's date, in January); Beeline contests, and the speed tests (six of them, median 30 Mbit/s) do not
-contradict its claim, so the review rejects the challenge. From February, the first village no longer
-has high-speed internet; the second keeps it."""
+contradict its claim, so the review rejects the challenge. A third village's only access is tele2's fibre;
+the akimat challenges that fibre claim and tele2 accepts. From February, the first and third villages no
+longer have high-speed internet (the third no fibre either); the second keeps it."""
 
 from __future__ import annotations
 
@@ -22,7 +23,8 @@ from qamtu.warehouse import connect
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SETTLEMENTS = settlements().set_index("kato_code")
 REGION = "10"
-V_UPHELD, V_REJECTED = sorted(SETTLEMENTS[(SETTLEMENTS["region_code"] == REGION) & SETTLEMENTS["is_rural"]].index)[:2]
+V_UPHELD, V_REJECTED, V_FIBRE = sorted(
+    SETTLEMENTS[(SETTLEMENTS["region_code"] == REGION) & SETTLEMENTS["is_rural"]].index)[:3]
 REGION_POPULATION = int(SETTLEMENTS[SETTLEMENTS["region_code"] == REGION]["population"].sum())
 
 
@@ -47,11 +49,16 @@ def load_scenario(warehouse) -> None:
         # figure is published (not withheld): the other operators report no sites and no fibre.
         for operator in ("kazakhtelecom", "tele2"):
             submit(warehouse, operator, period, "base_stations", [])
-        for operator in ("kazakhtelecom", "kcell", "beeline", "tele2"):
+        for operator in ("kazakhtelecom", "kcell", "beeline"):
             submit(warehouse, operator, period, "settlement_fiber", [])
+        # A third village whose only access is tele2's fibre, which the akimat challenges (tele2 accepts).
+        submit(warehouse, "tele2", period, "settlement_fiber", [
+            {"kato_code": V_FIBRE, "settlement_name": None, "status": "connected", "connected_on": "2025-06-01",
+             "households_passed": 1, "households_connected": 1, "max_speed_mbps": 100.0}])
         submit(warehouse, REGION, period, "settlement_connectivity", [
             {"kato_code": V_UPHELD, "has_fibre": False, "has_mobile_4g": False},
-            {"kato_code": V_REJECTED, "has_fibre": False, "has_mobile_4g": False}])
+            {"kato_code": V_REJECTED, "has_fibre": False, "has_mobile_4g": False},
+            {"kato_code": V_FIBRE, "has_fibre": False, "has_mobile_4g": False}])
     submit(warehouse, "qos", "2026-01", "speed_tests",
            [speed(f"t{k}", V_REJECTED, "beeline", d) for k, d in enumerate([20.0, 25.0, 30.0, 35.0, 40.0, 30.0])])
     submit(warehouse, REGION, "2026-01", "challenges", [
@@ -60,7 +67,12 @@ def load_scenario(warehouse) -> None:
          "submitted_on": "2026-01-05"},
         {"challenge_id": "10-CH-2", "kato_code": V_REJECTED, "operator": "beeline", "claim": "mobile_4g",
          "evidence": "own_measurements", "measured_download_mbps": 3.5, "complaints": None,
-         "submitted_on": "2026-01-06"}])
+         "submitted_on": "2026-01-06"},
+        {"challenge_id": "10-CH-3", "kato_code": V_FIBRE, "operator": "tele2", "claim": "fibre",
+         "evidence": "own_measurements", "measured_download_mbps": 2.0, "complaints": None,
+         "submitted_on": "2026-01-05"}])
+    submit(warehouse, "tele2", "2026-01", "challenge_responses", [
+        {"challenge_id": "10-CH-3", "response": "accept", "evidence": None, "responded_on": "2026-01-09"}])
     submit(warehouse, "kcell", "2026-01", "challenge_responses", [
         {"challenge_id": "10-CH-1", "response": "accept", "evidence": None, "responded_on": "2026-01-10"}])
     submit(warehouse, "beeline", "2026-01", "challenge_responses", [
@@ -104,7 +116,8 @@ def test_the_challenges_end_upheld_and_rejected(built):
     got = {r[0]: (r[1], str(r[2])[:10]) for r in rows(
         built, "select challenge_id, status, decided_on from marts.fct_challenges where period = '2026-01'")}
     # Accepted on 10 January; contested on 8 January, reviewed 14 days: 22 January, not contradicted.
-    assert got == {"10-CH-1": ("upheld", "2026-01-10"), "10-CH-2": ("rejected", "2026-01-22")}
+    assert got == {"10-CH-1": ("upheld", "2026-01-10"), "10-CH-2": ("rejected", "2026-01-22"),
+                   "10-CH-3": ("upheld", "2026-01-09")}
     [(verdict,)] = rows(built, "select verdict from marts.fct_claim_verdicts where period = '2026-01' "
                                "and kato_code = ? and operator = 'beeline'", [V_REJECTED])
     assert verdict == "disputed"  # six tests, median 30 ≥ 10: not contradicted; the akimat says no 4G
@@ -114,18 +127,23 @@ def test_an_upheld_challenge_changes_the_next_periods_figure_and_a_rejected_one_
     share = {r[0]: r[1] for r in rows(
         built, "select period, actual from marts.fct_programme_progress "
                "where region_code = ? and indicator = 'population_access_share'", [REGION])}
-    both = int(SETTLEMENTS.loc[[V_UPHELD, V_REJECTED], "population"].sum())
+    all_three = int(SETTLEMENTS.loc[[V_UPHELD, V_REJECTED, V_FIBRE], "population"].sum())
     kept = int(SETTLEMENTS.loc[V_REJECTED, "population"])
-    assert share["2026-01"] == pytest.approx(both / REGION_POPULATION * 100, rel=1e-12)
+    assert share["2026-01"] == pytest.approx(all_three / REGION_POPULATION * 100, rel=1e-12)
     assert share["2026-02"] == pytest.approx(kept / REGION_POPULATION * 100, rel=1e-12)
     access = {(r[0], r[1]): r[2] for r in rows(
         built, "select period, kato_code, has_high_speed_internet from marts.fct_settlement_connectivity "
-               "where kato_code in (?, ?)", [V_UPHELD, V_REJECTED])}
+               "where kato_code in (?, ?, ?)", [V_UPHELD, V_REJECTED, V_FIBRE])}
     assert access == {("2026-01", V_UPHELD): True, ("2026-02", V_UPHELD): False,
-                      ("2026-01", V_REJECTED): True, ("2026-02", V_REJECTED): True}
+                      ("2026-01", V_REJECTED): True, ("2026-02", V_REJECTED): True,
+                      ("2026-01", V_FIBRE): True, ("2026-02", V_FIBRE): False}
+    fibre = {r[0]: r[1] for r in rows(built, "select period, has_fibre from marts.fct_settlement_connectivity "
+                                             "where kato_code = ?", [V_FIBRE])}
+    assert fibre == {"2026-01": True, "2026-02": False}  # the upheld fibre challenge, from the next period
     struck = rows(built, "select period, kato_code, operator, struck_out_by_challenge from marts.fct_claim_verdicts "
                          "where struck_out_by_challenge is not null")
-    assert struck == [("2026-02", V_UPHELD, "kcell", "10-CH-1")]
+    assert sorted(struck) == sorted([("2026-02", V_UPHELD, "kcell", "10-CH-1"),
+                                     ("2026-02", V_FIBRE, "tele2", "10-CH-3")])
 
 
 def test_statistics_count_them(built):
@@ -134,4 +152,5 @@ def test_statistics_count_them(built):
                "median_days_to_resolve from marts.fct_challenge_statistics where period = '2026-02'")}
     assert got[(REGION, "kcell")] == (1, 1, 0, 0, 7, 5.0)
     assert got[(REGION, "beeline")] == (1, 0, 1, 0, 0, 16.0)
-    assert got[("KZ", "all")] == (2, 1, 1, 0, 7, 10.5)
+    assert got[(REGION, "tele2")] == (1, 1, 0, 0, 0, 4.0)
+    assert got[("KZ", "all")] == (3, 2, 1, 0, 7, 5.0)  # days to resolve 5, 16 and 4: median 5

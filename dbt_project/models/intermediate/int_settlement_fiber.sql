@@ -1,10 +1,37 @@
-{#- Per period and settlement: fibre over all operators. "Largest operator" = the operator reporting the
+{#- Per period and settlement: fibre over all operators (claims an upheld challenge struck out left out). "Largest operator" = the operator reporting the
     settlement connected with the most households connected (ties: operator id order). -#}
 with
 
-reports as (
+reported as (
 
     select * from {{ ref('int_settlement_fiber_reports') }}
+
+),
+
+voids as (
+
+    select period, kato_code, operator from {{ ref('int_claim_voids') }} where claim = 'fibre'
+
+),
+
+-- An upheld challenge strikes the operator's fibre claim out from the period after its decision
+-- (int_claim_voids): that operator's "connected" no longer counts for the settlement.
+reports as (
+
+    select
+        reported.period,
+        reported.kato_code,
+        reported.operator,
+        reported.fibre_status,
+        reported.households_passed,
+        reported.households_connected,
+        reported.connected_on,
+        (reported.is_connected and voids.operator is null) as is_connected
+    from reported
+    left join voids
+        on voids.period = reported.period
+        and voids.kato_code = reported.kato_code
+        and voids.operator = reported.operator
 
 ),
 
