@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
-import pytest
+from release_precision import as_published
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = REPO / "scripts" / "run_through_airflow.py"
@@ -78,7 +78,7 @@ def assert_figures_match(published: dict[str, float | None], truth: dict[str, fl
         if expected is None:
             assert actual is None or (isinstance(actual, float) and math.isnan(actual)), (where, code, actual)
         else:
-            assert actual == pytest.approx(expected, rel=1e-9, abs=1e-6), (where, code, actual, expected)
+            assert actual == as_published(expected, code), (where, code, actual, expected)
 
 
 def assert_release_matches_truth(area, period: str, expected: dict) -> None:

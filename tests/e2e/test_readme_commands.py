@@ -14,9 +14,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from release_precision import as_published
 
 REPO = Path(__file__).resolve().parents[2]
-TOLERANCE = 0.01  # the release rounds shares to two decimals
 
 
 def readme_block() -> list[str]:
@@ -89,7 +89,7 @@ def check_line(words: list[str], env: dict[str, str], result: subprocess.Complet
         rows = {r["indicator"]: r for r in csv.DictReader(io.StringIO(result.stdout))}
         assert set(rows) == set(truth[latest["period"]])
         for indicator, expected in truth[latest["period"]].items():
-            assert float(rows[indicator]["actual"]) == pytest.approx(expected, abs=TOLERANCE), indicator
+            assert float(rows[indicator]["actual"]) == as_published(expected, indicator), indicator
             assert rows[indicator]["obs_status"] == "A"
     elif command == "run":
         for period in option(args, "--periods").split(","):
@@ -109,7 +109,7 @@ def check_figures(home: Path, period: str) -> None:
     published = {row["indicator"]: row["actual"] for row in table.to_pylist()
                  if row["period"] == period and row["region_code"] == "KZ"}
     for indicator, expected in truth.items():
-        assert published[indicator] == pytest.approx(expected, abs=TOLERANCE), indicator
+        assert published[indicator] == as_published(expected, indicator), indicator
 
 
 def test_every_readme_line_does_what_it_says(tmp_path):

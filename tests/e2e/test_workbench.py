@@ -25,6 +25,7 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 from qamtu.settings import Settings
+from release_precision import as_published
 
 PERIODS = ("2026-01", "2026-02")
 FIRST, SECOND = PERIODS
@@ -270,7 +271,7 @@ def test_vintages_match_the_generators_truth(workbench):
             figures = {f: v for (p, a, f), (v, _) in vintage_progress(con, period, 1).items()
                        if p == period and a == NATION}
             for indicator, value in truth[period].items():
-                assert math.isclose(figures[indicator], value, rel_tol=1e-6, abs_tol=1e-6), (period, indicator)
+                assert figures[indicator] == as_published(value, indicator), (period, indicator)
 
 
 def test_revised_figures_carry_their_revision_note(workbench):
