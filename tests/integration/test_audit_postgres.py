@@ -38,6 +38,8 @@ def _copy_raw_layer(source: Settings, target: Settings) -> dict[str, int]:
                                           "where table_schema = 'raw' and table_name <> 'landing_index'")]
         for table in tables:
             columns = pg.columns("raw", table)
+            if not columns or table == "report_policy":  # ingestion's own bookkeeping; derived at each build
+                continue
             select = ", ".join(f'"{c}"' for c in columns)
             data = duck.raw.execute(f'select {select} from raw."{table}"').to_arrow_table()
             copied[table] = pg.append_arrow("raw", table, data) if data.num_rows else 0
