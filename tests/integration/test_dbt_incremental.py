@@ -126,9 +126,10 @@ def test_qamtu_build_command(tmp_path, monkeypatch):
         result = runner.invoke(app, ["build", "--period", "2026-02"])
         assert result.exit_code == 0, result.output
         assert "fct_programme_progress" in result.output and "succeeded" in result.output
-        with connect(settings) as warehouse:
-            value = warehouse.scalar("select actual from marts.fct_programme_progress where period = '2026-02' "
-                                     "and region_code = '15' and indicator = 'villages_fibre_new'")
+        with connect(settings) as warehouse:  # `qamtu build` builds the candidate, never the published marts
+            value = warehouse.scalar("select actual from marts_candidate.fct_programme_progress "
+                                     "where period = '2026-02' and region_code = '15' and indicator = 'villages_fibre_new'")
+            assert not warehouse.table_exists("marts", "fct_programme_progress")
         assert value == 1
     finally:
         monkeypatch.undo()
