@@ -71,3 +71,21 @@ def submit(warehouse: Warehouse, submitter: str, period: str, report_type: str, 
                                          "period": period, "source_key": key, "source_line": line,
                                          "loaded_at": received})
     return submission_id
+
+
+def copy_raw_layer(source, target) -> dict[str, int]:
+    """The raw layer one warehouse's ingestion loaded (``raw.submissions`` and one table per report type),
+    copied row for row into another warehouse whose raw tables are typed from the contracts; rows per
+    table. Ingestion's own bookkeeping (landing index, failure counts) and the policy a build derives
+    are not the raw layer and stay behind."""
+    from qamtu.warehouse import connect
+    from qamtu.warehouse.dbt_runner import ensure_sources
+
+    copied = {}
+    with connect(source) as origin, connect(target) as destination:
+        ensure_sources(destination)
+        for table in ("submissions", *report_types()):
+            columns = ", ".join(quote_ident(c) for c in destination.columns("raw", table))
+            data = origin.raw.execute(f"select {columns} from raw.{quote_ident(table)}").to_arrow_table()
+            copied[table] = destination.append_arrow("raw", table, data) if data.num_rows else 0
+    return copied

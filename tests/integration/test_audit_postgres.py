@@ -10,6 +10,7 @@ import uuid
 
 import psycopg2
 import pytest
+from dbt_fixtures import copy_raw_layer
 from qamtu.generate import DEFECTS, generate_submissions
 from qamtu.pipeline import ingest, load_reference
 from qamtu.quality import PromotionRefused, audit_warehouse, build_candidate, promote, run_audit
@@ -24,26 +25,6 @@ PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 
 def quiet(*_args, **_kwargs) -> None:
     return None
-
-
-def _copy_raw_layer(source: Settings, target: Settings) -> dict[str, int]:
-    """The raw layer a DuckDB ingestion loaded, copied row for row into the PostgreSQL warehouse (raw
-    tables typed from the contracts, as on any warehouse)."""
-    from qamtu.warehouse.dbt_runner import ensure_sources
-
-    copied = {}
-    with connect(source) as duck, connect(target) as pg:
-        ensure_sources(pg)
-        tables = [r[0] for r in duck.rows("select table_name from information_schema.tables "
-                                          "where table_schema = 'raw' and table_name <> 'landing_index'")]
-        for table in tables:
-            columns = pg.columns("raw", table)
-            if not columns or table == "report_policy":  # ingestion's own bookkeeping; derived at each build
-                continue
-            select = ", ".join(f'"{c}"' for c in columns)
-            data = duck.raw.execute(f'select {select} from raw."{table}"').to_arrow_table()
-            copied[table] = pg.append_arrow("raw", table, data) if data.num_rows else 0
-    return copied
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +47,7 @@ def pg_sample(tmp_path_factory):
             generate_submissions(out=home, periods=list(PERIODS), scale=0.01, seed=5, defects=AUDIT_DEFECTS)
             load_reference(duck, echo=quiet)
             ingest(duck)
-            copied = _copy_raw_layer(duck, settings)
+            copied = copy_raw_layer(duck, settings)
             load_reference(settings, echo=quiet)
             build_candidate(None, duck, echo=quiet)
             build_candidate(None, settings, echo=quiet)

@@ -16,6 +16,7 @@ import uuid
 
 import psycopg2
 import pytest
+from dbt_fixtures import copy_raw_layer
 from qamtu.generate import generate_submissions
 from qamtu.pipeline import ingest, load_reference
 from qamtu.quality import build_candidate, run_audit
@@ -32,25 +33,6 @@ ENGINES = ("duckdb", "postgres")
 
 def quiet(*_args, **_kwargs) -> None:
     return None
-
-
-def _copy_raw_layer(source: Settings, target: Settings) -> None:
-    """The raw layer DuckDB's ingestion loaded, copied row for row into PostgreSQL (raw tables typed from
-    the contracts there too)."""
-    from qamtu.warehouse.dbt_runner import ensure_sources
-
-    with connect(source) as duck, connect(target) as pg:
-        ensure_sources(pg)
-        tables = [r[0] for r in duck.rows("select table_name from information_schema.tables "
-                                          "where table_schema = 'raw' and table_name <> 'landing_index'")]
-        for table in tables:
-            columns = pg.columns("raw", table)
-            if not columns or table == "report_policy":  # ingestion's own bookkeeping; derived at each build
-                continue
-            select = ", ".join(f'"{c}"' for c in columns)
-            data = duck.raw.execute(f'select {select} from raw."{table}"').to_arrow_table()
-            if data.num_rows:
-                pg.append_arrow("raw", table, data)
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +54,7 @@ def sample(tmp_path_factory):
                                  defects=[f"{name}@{LAST}" for name in CLAIM_DEFECTS])
             load_reference(duck, echo=quiet)
             ingest(duck)
-            _copy_raw_layer(duck, pg)
+            copy_raw_layer(duck, pg)
             load_reference(pg, echo=quiet)
             build_candidate(None, duck, echo=quiet)
             build_candidate(None, pg, echo=quiet)

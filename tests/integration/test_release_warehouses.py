@@ -16,6 +16,7 @@ import uuid
 
 import psycopg2
 import pytest
+from dbt_fixtures import copy_raw_layer
 
 PERIOD = "2026-01"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
@@ -24,23 +25,6 @@ FLOAT_NOISE = re.compile(rb"\d\.\d*(?:0000000\d|9999999\d)")
 
 def quiet(*_args, **_kwargs) -> None:
     return None
-
-
-def _copy_raw_layer(source, target) -> int:
-    from qamtu.warehouse import connect
-    from qamtu.warehouse.dbt_runner import ensure_sources
-
-    rows = 0
-    with connect(source) as duck, connect(target) as pg:
-        ensure_sources(pg)
-        tables = [r[0] for r in duck.rows("select table_name from information_schema.tables "
-                                          "where table_schema = 'raw' and table_name <> 'landing_index'")]
-        for table in tables:
-            columns = pg.columns("raw", table)
-            select = ", ".join(f'"{c}"' for c in columns)
-            data = duck.raw.execute(f'select {select} from raw."{table}"').to_arrow_table()
-            rows += pg.append_arrow("raw", table, data) if data.num_rows else 0
-    return rows
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +49,7 @@ def two_releases(tmp_path_factory):
             pipeline.generate_sample([PERIOD], 0.02, 11, duck, echo=quiet)
             pipeline.load_reference(duck, echo=quiet)
             pipeline.ingest(duck)
-            assert _copy_raw_layer(duck, pg) > 0
+            assert sum(copy_raw_layer(duck, pg).values()) > 0
             pipeline.load_reference(pg, echo=quiet)
             releases = {}
             for name, settings in (("duckdb", duck), ("postgres", pg)):

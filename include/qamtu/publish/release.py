@@ -281,6 +281,18 @@ def _role(name: str) -> str:
 
 
 # --- publishing ----------------------------------------------------------------------------------
+def _with_fault_points(on_step: StepHook | None) -> StepHook:
+    """The caller's step hook behind the crash tests' fault point of each step (``publish:<step>``)."""
+    from qamtu.faults import checkpoint
+
+    def step(name: str) -> None:
+        checkpoint(f"publish:{name}")
+        if on_step:
+            on_step(name)
+
+    return step
+
+
 def publish_release(period: str, settings: Settings | None = None, echo: Callable[[str], Any] = print,
                     notes: str | None = None, on_step: StepHook | None = None) -> dict[str, Any]:
     """Publish the promoted marts for ``period`` as a new release version, unless the newest version
@@ -290,18 +302,12 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     ``notes`` is free text for the revision notes (why a revision was made). ``on_step`` is called
     after each file, the manifest and each pointer are written (tests raise in it to kill a publish).
     """
-    from qamtu.faults import checkpoint
     from qamtu.warehouse import connect
 
     parse_period(period)
     settings = settings or get_settings()
     area = open_publication(settings)
-    caller_step = on_step
-
-    def on_step(step: str) -> None:  # noqa: F811 - the caller's hook, behind the crash-test fault point
-        checkpoint(f"publish:{step}")
-        if caller_step:
-            caller_step(step)
+    on_step = _with_fault_points(on_step)
 
     with connect(settings) as warehouse:
         docs = load_docs()
