@@ -314,6 +314,14 @@ def test_chromium_walks_the_portal_in_each_language(published, browser, language
     latest_row = indicator["series"][-1]  # the national series runs by period
     shown = shown_number(latest_row[series_heads.index("actual")], language)
     assert shown == pytest.approx(fibre_share_by_sql(settings, latest, None), abs=0.005)
+    # ... with its status (complete, provisional or withheld) as the progress mart flags it.
+    from qamtu.publish.i18n import UI
+
+    [(status,)] = marts_sql(settings, "select obs_status from marts.fct_programme_progress where period = ? "
+                                      "and region_code = 'KZ' and indicator = 'villages_fibre_share'", [latest])
+    assert latest_row[series_heads.index("obs_status")] == {"A": {"kk": "толық", "ru": "полное", "en": "complete"},
+                                                            "P": UI["obs_status_P"], "M": UI["obs_status_M"]}[
+        status][language]
     region_heads = indicator["_heads"]["regions"]
     from qamtu.reference import programme_targets, region_names
 

@@ -120,6 +120,9 @@ def test_qamtu_build_command(tmp_path, monkeypatch):
                             "households_passed": 40, "households_connected": 30}
             create_raw_tables(warehouse)
             submit(warehouse, "kcell", "2026-02", "settlement_fiber", [submit_fibre])
+            # Every operator's fibre report is in (empty ones too): otherwise the figure is withheld (M).
+            for operator in ("kazakhtelecom", "beeline", "tele2"):
+                submit(warehouse, operator, "2026-02", "settlement_fiber", [])
         runner = CliRunner()
         bad = runner.invoke(app, ["build", "--period", "2026-13"])
         assert bad.exit_code == 2 and "2026-13" in bad.output
@@ -127,10 +130,11 @@ def test_qamtu_build_command(tmp_path, monkeypatch):
         assert result.exit_code == 0, result.output
         assert "fct_programme_progress" in result.output and "succeeded" in result.output
         with connect(settings) as warehouse:  # `qamtu build` builds the candidate, never the published marts
-            value = warehouse.scalar("select actual from marts_candidate.fct_programme_progress "
-                                     "where period = '2026-02' and region_code = '15' and indicator = 'villages_fibre_new'")
+            [(value, status)] = warehouse.rows(
+                "select actual, obs_status from marts_candidate.fct_programme_progress "
+                "where period = '2026-02' and region_code = '15' and indicator = 'villages_fibre_new'")
             assert not warehouse.table_exists("marts", "fct_programme_progress")
-        assert value == 1
+        assert (value, status) == (1, "A")
     finally:
         monkeypatch.undo()
         reload_settings()

@@ -276,7 +276,8 @@ def write_release_database(folder: Path, marts: list[MartTable], period: str, ve
 
     docs_path = folder / DOCS_SITE_FILE
     docs_path.parent.mkdir(parents=True, exist_ok=True)
-    docs_path.write_text(build_docs_site(catalog, title=f"Qamtu {period} v{version}"), encoding="utf-8")
+    docs_path.write_text(build_docs_site(catalog, title=f"Qamtu {period} v{version}",
+                                                  generated_at=published_at), encoding="utf-8")
     echo(f"publish: {DATABASE_FILE} ({len(marts)} marts, {total:,} vintages, {added:,} new), {VINTAGES_FILE}, "
          f"{DOCS_SITE_FILE}")
     names = [DATABASE_FILE, DOCS_SITE_FILE, VINTAGES_FILE]

@@ -104,9 +104,11 @@ def docs_manifest(manifest: dict[str, Any]) -> dict[str, Any]:
     return shown
 
 
-def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, Any]],
+                      generated_at: str | None = None) -> dict[str, Any]:
     """A dbt catalog: for the published marts the types and row counts of the release's database, for
-    every other model the types its YAML declares (contracts are enforced, so they are the real ones)."""
+    every other model the types its YAML declares (contracts are enforced, so they are the real ones).
+    ``generated_at`` is the release's publication time, so the same release gives the same page."""
     nodes = {}
     for unique_id, node in manifest.get("nodes", {}).items():
         if node.get("resource_type") not in ("model", "seed", "snapshot"):
@@ -137,7 +139,7 @@ def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, A
     return {
         "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json",
                      "dbt_version": manifest.get("metadata", {}).get("dbt_version"),
-                     "generated_at": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+                     "generated_at": generated_at or dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
                      "invocation_id": None, "env": {}},
         "nodes": nodes,
         "sources": {},
@@ -151,7 +153,7 @@ def _inline(data: dict[str, Any]) -> str:
 
 
 def build_docs_site(published: dict[str, dict[str, Any]], title: str = "Qamtu",
-                    manifest_path: Path | None = None) -> str:
+                    manifest_path: Path | None = None, generated_at: str | None = None) -> str:
     """One self-contained HTML page: dbt's docs with our manifest and catalog inlined."""
     manifest_path = manifest_path or MANIFEST_PATH
     if not manifest_path.is_file():
@@ -164,6 +166,6 @@ def build_docs_site(published: dict[str, dict[str, Any]], title: str = "Qamtu",
                          "static docs differently")
     shown = docs_manifest(manifest)
     page = page.replace(MANIFEST_PLACEHOLDER, _inline(shown), 1)
-    page = page.replace(CATALOG_PLACEHOLDER, _inline(docs_catalog_json(shown, published)), 1)
+    page = page.replace(CATALOG_PLACEHOLDER, _inline(docs_catalog_json(shown, published, generated_at)), 1)
     page = page.replace("</head>", f"{WRAP_DESCRIPTIONS}</head>", 1)
     return page.replace("<title>dbt Docs</title>", f"<title>{title} — dbt Docs</title>", 1)

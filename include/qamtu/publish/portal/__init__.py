@@ -192,9 +192,11 @@ class Builder:
         unit = info["unit"]
         decimals = self.data.decimals("fct_programme_progress", "actual", unit)
         progress = self.progress()
+        # A figure built without every report it needs is flagged (P) or withheld (M): the reason is shown.
+        flags = ", obs_status, status_reason" if "obs_status" in progress.column_names else ""
         national = _sql(f"select period, actual, target, pct_of_target, monthly_pace, pace_needed, forecast_period, "
-                        f"on_track from p where indicator = '{code}' and region_code = '{NATION}' order by period",
-                        p=progress)
+                        f"on_track{flags} from p where indicator = '{code}' and region_code = '{NATION}' "
+                        "order by period", p=progress)
         series_cols = [Column("period", dict(UI["period"])),
                        self.col("fct_programme_progress", "actual", unit=unit, decimals=decimals, numeric=True),
                        self.col("fct_programme_progress", "target", unit=unit, decimals=decimals, numeric=True),
@@ -203,6 +205,10 @@ class Builder:
                        self.col("fct_programme_progress", "pace_needed", unit=unit, decimals=decimals, numeric=True),
                        self.col("fct_programme_progress", "forecast_period"),
                        self.col("fct_programme_progress", "on_track")]
+        if flags:
+            series_cols += [Column("obs_status", _t("obs_status"),
+                                   names={status: _t(f"obs_status_{status}") for status in ("A", "P", "M")}),
+                            Column("status_reason", _t("status_reason"))]
         history = [(r["period"], r["actual"]) for r in national.to_pylist() if r["actual"] is not None]
         last = national.to_pylist()[-1] if national.num_rows else {}
         chart = ""
