@@ -19,9 +19,12 @@ from airflow.sdk import Asset, Param, dag, task, task_group
 from qamtu.orchestration import (
     ALERT_WRITTEN,
     CANDIDATE_MARTS_ASSET,
+    PERIODS_PARAM,
     PUBLISHED_MARTS_ASSET,
     RELEASES_ASSET,
     SHORT_TIMEOUT,
+    period_param,
+    planned_periods,
     task_defaults,
 )
 
@@ -38,11 +41,9 @@ releases = Asset(RELEASES_ASSET)
     max_active_runs=1,
     max_active_tasks=1,
     default_args=task_defaults(SHORT_TIMEOUT),
-    params={"period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                            description="Month to audit and publish (YYYY-MM); default: the months the "
-                                        "triggering build names, else every month in the warehouse."),
-            "periods": Param(None, type=["null", "array"], items={"type": "string"},
-                             description="Several months at once (what the triggering Assets would name)."),
+    params={"period": Param(**period_param("Month to audit and publish (YYYY-MM); default: the months the "
+                                        "triggering build names, else every month in the warehouse.")),
+            "periods": Param(**PERIODS_PARAM),
             "notes": Param(None, type=["null", "string"],
                            description="Revision notes for the release (why it was republished).")},
     tags=["qamtu", "quality", "publication"],
@@ -51,11 +52,7 @@ releases = Asset(RELEASES_ASSET)
 def audit_and_publish():
     @task
     def plan(params=None, triggering_asset_events=None) -> list[str]:
-        from qamtu.orchestration import periods_to_work_on
-        from qamtu.pipeline import known_periods
-
-        extras = [event.extra for events in (triggering_asset_events or {}).values() for event in events]
-        periods = periods_to_work_on(params.get("period") or params.get("periods"), extras, known_periods())
+        periods = planned_periods(params, triggering_asset_events)
         if not periods:
             from airflow.sdk.exceptions import AirflowSkipException
 

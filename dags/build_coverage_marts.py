@@ -27,8 +27,11 @@ from cosmos import DbtTaskGroup, ExecutionConfig, ProfileConfig, ProjectConfig, 
 from cosmos.constants import ExecutionMode, InvocationMode, LoadMode, TestBehavior
 from qamtu.orchestration import (
     CANDIDATE_MARTS_ASSET,
+    PERIODS_PARAM,
     REFERENCE_ASSET,
     SHORT_TIMEOUT,
+    period_param,
+    planned_periods,
     raw_asset_uris,
     task_defaults,
     warn_on_failure,
@@ -48,11 +51,9 @@ triggers = AssetAny(Asset(REFERENCE_ASSET), *(Asset(uri) for uri in raw_asset_ur
     max_active_runs=1,
     max_active_tasks=dbt_config.parallel_tasks(),
     default_args=task_defaults(SHORT_TIMEOUT),
-    params={"period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                            description="Month to build (YYYY-MM); default: the months the triggering "
-                                        "events name, else every month in the warehouse."),
-            "periods": Param(None, type=["null", "array"], items={"type": "string"},
-                             description="Several months at once (what the triggering Assets would name).")},
+    params={"period": Param(**period_param("Month to build (YYYY-MM); default: the months the triggering "
+                                        "events name, else every month in the warehouse.")),
+            "periods": Param(**PERIODS_PARAM)},
     tags=["qamtu", "dbt", "marts"],
     doc_md=__doc__,
 )
@@ -61,11 +62,9 @@ def build_coverage_marts():
     def plan(params=None, triggering_asset_events=None) -> dict:
         """Which months this run builds (asked for, named by the triggering events, or all), and the
         dbt vars and environment for them; creates the empty raw tables nobody has submitted to."""
-        from qamtu.orchestration import periods_to_work_on
-        from qamtu.pipeline import known_periods, prepare_build
+        from qamtu.pipeline import prepare_build
 
-        extras = [event.extra for events in (triggering_asset_events or {}).values() for event in events]
-        periods = periods_to_work_on(params.get("period") or params.get("periods"), extras, known_periods())
+        periods = planned_periods(params, triggering_asset_events)
         if not periods:
             from airflow.sdk.exceptions import AirflowSkipException
 

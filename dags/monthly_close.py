@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 
 from airflow.sdk import Param, dag, task
-from qamtu.orchestration import SHORT_TIMEOUT, task_defaults
+from qamtu.orchestration import SHORT_TIMEOUT, period_param, task_defaults
 
 
 @dag(
@@ -21,8 +21,7 @@ from qamtu.orchestration import SHORT_TIMEOUT, task_defaults
     catchup=False,
     max_active_runs=1,
     default_args=task_defaults(SHORT_TIMEOUT),
-    params={"period": Param(None, type=["null", "string"], pattern=r"^\d{4}-(0[1-9]|1[0-2])$",
-                            description="Month to close (YYYY-MM); default: the month before the run.")},
+    params={"period": Param(**period_param("Month to close (YYYY-MM); default: the month before the run."))},
     tags=["qamtu", "submissions", "close"],
     doc_md=__doc__,
 )

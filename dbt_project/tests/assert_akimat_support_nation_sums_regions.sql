@@ -9,12 +9,12 @@ with regions as (
         sum(poles_granted) as poles_granted,
         sum(power_requests) as power_requests
     from {{ ref('fct_akimat_support') }}
-    where region_code <> 'KZ'
+    where region_code <> {{ nation_code() }}
     group by period
 ),
 
 nation as (
-    select * from {{ ref('fct_akimat_support') }} where region_code = 'KZ'
+    select * from {{ ref('fct_akimat_support') }} where region_code = {{ nation_code() }}
 )
 
 select nation.period

@@ -12,12 +12,12 @@ with regions as (
         sum(households_last_mile) as households_last_mile,
         sum(people_last_mile) as people_last_mile
     from {{ ref('fct_region_coverage') }}
-    where region_code <> 'KZ'
+    where region_code <> {{ nation_code() }}
     group by period
 ),
 
 nation as (
-    select * from {{ ref('fct_region_coverage') }} where region_code = 'KZ'
+    select * from {{ ref('fct_region_coverage') }} where region_code = {{ nation_code() }}
 )
 
 select nation.period

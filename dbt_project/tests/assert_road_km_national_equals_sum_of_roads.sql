@@ -9,7 +9,7 @@ with roads as (
 progress as (
     select period, actual
     from {{ ref('fct_programme_progress') }}
-    where region_code = 'KZ' and indicator = 'road_km_covered'
+    where region_code = {{ nation_code() }} and indicator = 'road_km_covered'
 )
 
 select progress.period, progress.actual, roads.covered_km

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import CANDIDATE_SCHEMA, Settings, get_settings
 
 Echo = Callable[[str], Any]
 
@@ -93,7 +93,7 @@ def record_task_group_build(periods: list[str], period: str | None, task_states:
     group's tasks. A build that reported nothing (dbt did not start or crashed) is not logged: this
     raises, naming the tasks that did not succeed."""
     from qamtu.orchestration.dbt import release_warehouse
-    from qamtu.quality.candidate import CANDIDATE_SCHEMA, record_build
+    from qamtu.quality.candidate import record_build
     from qamtu.warehouse import connect
 
     release_warehouse()  # a dbt task that failed before its callback may have left the file open here
@@ -129,7 +129,7 @@ def build(period: str | None, settings: Settings | None = None, echo: Echo = pri
 def audit(period: str, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:
     from qamtu.quality import run_audit
 
-    return run_audit(period, settings=settings or get_settings(), echo=echo, schema="marts_candidate")
+    return run_audit(period, settings=settings or get_settings(), echo=echo, schema=CANDIDATE_SCHEMA)
 
 
 def promote(period: str | None = None, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:

@@ -8,6 +8,16 @@ from typing import Literal
 
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+# Where the project's files live (the package is installed editable from include/).
+REPO_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+DOCS_DIR = REPO_ROOT / "docs"
+# The warehouse's schemas: dbt builds the candidate; promotion copies an audited candidate to the
+# published marts, the only ones releases are read from.
+CANDIDATE_SCHEMA = "marts_candidate"
+MARTS_SCHEMA = "marts"
+
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="QAMTU_", extra="ignore")

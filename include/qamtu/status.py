@@ -99,7 +99,8 @@ def period_statuses(settings: Settings | None = None, periods: list[str] | None 
 
     from qamtu.orchestration.close import submission_status
     from qamtu.publish import read_latest
-    from qamtu.quality.candidate import CANDIDATE_SCHEMA, LOG_SCHEMA, candidate_fingerprint, latest_audits
+    from qamtu.quality.candidate import LOG_SCHEMA, candidate_fingerprint, latest_audits
+    from qamtu.settings import CANDIDATE_SCHEMA
     from qamtu.warehouse import connect
 
     settings = settings or get_settings()

@@ -19,7 +19,7 @@ areas as (
 
     select region_code as area_code from regions
     union all
-    select 'KZ' as area_code
+    select {{ nation_code() }} as area_code
 
 ),
 
@@ -35,7 +35,7 @@ reported_by_area as (
 
     select period, region_code as area_code, report_type from submissions
     union all
-    select period, 'KZ' as area_code, report_type from submissions
+    select period, {{ nation_code() }} as area_code, report_type from submissions
 
 ),
 

@@ -19,7 +19,7 @@ land_rows as (
 
     select land.*, region_code as area_code from land
     union all
-    select land.*, 'KZ' as area_code from land
+    select land.*, {{ nation_code() }} as area_code from land
 
 ),
 
@@ -49,7 +49,7 @@ pole_rows as (
 
     select poles.*, region_code as area_code from poles
     union all
-    select poles.*, 'KZ' as area_code from poles
+    select poles.*, {{ nation_code() }} as area_code from poles
 
 ),
 
@@ -76,7 +76,7 @@ power_rows as (
 
     select power.*, region_code as area_code from power
     union all
-    select power.*, 'KZ' as area_code from power
+    select power.*, {{ nation_code() }} as area_code from power
 
 ),
 

@@ -48,7 +48,7 @@ road_indicators as (
 
     select
         period,
-        'KZ' as region_code,
+        {{ nation_code() }} as region_code,
         'road_km_covered' as indicator,
         cast(sum(covered_km) as double precision) as actual
     from roads
@@ -61,7 +61,7 @@ city_indicators as (
 
     select
         period,
-        'KZ' as region_code,
+        {{ nation_code() }} as region_code,
         'city_5g_territory_share' as indicator,
         {{ share_pct('sum(largest_covered_area_km2)', 'sum(area_km2)') }} as actual
     from cities
@@ -71,7 +71,7 @@ city_indicators as (
 
     select
         period,
-        'KZ' as region_code,
+        {{ nation_code() }} as region_code,
         'cities_5g_at_target' as indicator,
         cast(count(*) filter (where is_at_target) as double precision) as actual
     from cities

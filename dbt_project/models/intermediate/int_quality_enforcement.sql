@@ -21,11 +21,11 @@ inspection_rows as (
 
     select inspections.*, region_code as area_code, operator as operator_code from inspections
     union all
-    select inspections.*, 'KZ' as area_code, operator as operator_code from inspections
+    select inspections.*, {{ nation_code() }} as area_code, operator as operator_code from inspections
     union all
     select inspections.*, region_code as area_code, 'all' as operator_code from inspections
     union all
-    select inspections.*, 'KZ' as area_code, 'all' as operator_code from inspections
+    select inspections.*, {{ nation_code() }} as area_code, 'all' as operator_code from inspections
 
 ),
 

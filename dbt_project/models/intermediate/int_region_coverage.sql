@@ -22,7 +22,7 @@ settlement_rows as (
 
     select figures.*, area_code as region_code from figures
     union all
-    select figures.*, 'KZ' as region_code from figures
+    select figures.*, {{ nation_code() }} as region_code from figures
 
 ),
 

@@ -40,7 +40,7 @@ final as (
     select
         ---------- ids
         cast(period as text) as period,
-        cast(case when region_rolled_up = 0 then region_code else 'KZ' end as text) as region_code,
+        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text) as region_code,
         cast(case when operator_rolled_up = 0 then operator else 'all' end as text) as operator,
 
         ---------- numerics

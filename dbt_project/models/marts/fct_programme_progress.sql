@@ -73,10 +73,10 @@ with_targets as (
     select
         paced.*,
         targets.unit,
-        case when paced.region_code = 'KZ' then targets.target end as target,
-        case when paced.region_code = 'KZ' and targets.target is not null then targets.deadline end as deadline,
+        case when paced.region_code = {{ nation_code() }} then targets.target end as target,
+        case when paced.region_code = {{ nation_code() }} and targets.target is not null then targets.deadline end as deadline,
         case
-            when paced.region_code = 'KZ' and targets.target is not null
+            when paced.region_code = {{ nation_code() }} and targets.target is not null
                 then targets.deadline_index - paced.period_index
         end as months_left
     from paced

@@ -98,10 +98,10 @@ final as (
             case
                 when kato_rolled_up = 0 then kato_code
                 when region_rolled_up = 0 then region_code
-                else 'KZ'
+                else {{ nation_code() }}
             end as text
         ) as area_code,
-        cast(case when region_rolled_up = 0 then region_code else 'KZ' end as text) as region_code,
+        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text) as region_code,
         cast(case when operator_rolled_up = 0 then operator else 'all' end as text) as operator,
         cast(case when technology_rolled_up = 0 then technology else 'all' end as text) as technology,
 

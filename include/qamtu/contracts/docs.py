@@ -30,8 +30,9 @@ from qamtu.contracts.rules import (
     distinct_spellings,
     rule_statement,
 )
+from qamtu.settings import DOCS_DIR
 
-DOC_PATH = Path(__file__).resolve().parents[3] / "docs" / "contract.md"
+DOC_PATH = DOCS_DIR / "contract.md"
 
 KIND_WORDS = {
     "operator": "Telecom operators",

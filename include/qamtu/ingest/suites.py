@@ -44,8 +44,9 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import Contract, RowRule, load_contract, report_types
+from qamtu.settings import EXPECTATIONS_DIR
 
-SUITE_DIR = Path(__file__).resolve().parents[3] / "expectations" / "raw"
+SUITE_DIR = EXPECTATIONS_DIR / "raw"
 PERIOD_END, PERIOD_AFTER, SUBMITTER_REGION, SUBMISSION = "_period_end", "_period_after", "_submitter_region", \
     "_submission_id"
 REFERENCE_SETS = ("kato.settlement", "kato.district", "kato.any", "city_5g", "roads")

@@ -11,7 +11,7 @@ import datetime as dt
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from qamtu.periods import parse_period
+from qamtu.periods import PERIOD_PATTERN, parse_period
 
 OWNER = "qamtu-data-engineering"
 
@@ -140,3 +140,26 @@ def periods_to_work_on(requested: str | Iterable[str] | None, event_extras: Iter
     for period in chosen:
         parse_period(period)  # a typo in a backfill fails here, clearly, before any work
     return sorted(set(chosen))
+
+
+# The run parameters the DAGs share, as JSON Schema (the DAG files wrap them in ``airflow.sdk.Param``).
+def period_param(description: str) -> dict[str, Any]:
+    """``period``: one month, YYYY-MM, validated in Airflow's trigger form against the periods' own pattern."""
+    return {"default": None, "type": ["null", "string"], "pattern": PERIOD_PATTERN.pattern,
+            "description": description}
+
+
+PERIODS_PARAM: dict[str, Any] = {
+    "default": None, "type": ["null", "array"], "items": {"type": "string", "pattern": PERIOD_PATTERN.pattern},
+    "description": "Several months at once (what the triggering Assets would name).",
+}
+
+
+def planned_periods(params: Mapping[str, Any] | None, triggering_asset_events: Mapping[str, Any] | None) -> list[str]:
+    """The months a run works on (:func:`periods_to_work_on`) from a task's ``params`` and
+    ``triggering_asset_events``; empty when the warehouse holds none yet."""
+    from qamtu.pipeline import known_periods
+
+    params = params or {}
+    extras = [event.extra for events in (triggering_asset_events or {}).values() for event in events]
+    return periods_to_work_on(params.get("period") or params.get("periods"), extras, known_periods())

@@ -6,13 +6,10 @@ from __future__ import annotations
 from functools import cache
 from pathlib import Path
 
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import CANDIDATE_SCHEMA, DBT_PROJECT_DIR, Settings, get_settings
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 PROFILES_PATH = DBT_PROJECT_DIR / "profiles.yml"
-CANDIDATE_SCHEMA = "marts_candidate"
 # What the plan task hands to every dbt model task (rendered into Cosmos' templated vars/env).
 DBT_VAR_NAMES = ("period", "marts_schema")
 # Non-secret profile variables only: passwords stay in the worker's own environment, which dbt
@@ -141,7 +138,6 @@ def after_dbt(project_dir: str | None = None, context: dict | None = None, **_: 
     close the DuckDB file (see :func:`release_warehouse`), and leave the build's node-by-node outcome
     in XCom for ``candidate_ready``, which logs it as ``qamtu build`` logs its own."""
     import json
-    from pathlib import Path
 
     release_warehouse()
     results_path = Path(project_dir or "") / "target" / "run_results.json"

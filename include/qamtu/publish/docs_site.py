@@ -17,9 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from qamtu.publish.i18n import LANGUAGES
+from qamtu.publish.tables import UNNAMED_COLUMNS
+from qamtu.settings import DBT_PROJECT_DIR
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-MANIFEST_PATH = REPO_ROOT / "dbt_project" / "target" / "manifest.json"
+MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt's columns table cuts each description to one line; let it wrap, so the labels and the
 # description are read beside the column without expanding it.
 WRAP_DESCRIPTIONS = ('<style>td[style*="text-overflow: ellipsis"]'
@@ -52,9 +53,7 @@ def labelled_description(description: str, labels: dict[str, str]) -> str:
 
 # Lineage and personal columns never leave the warehouse, not even by name: the site leaves them out
 # (columns, tests on them, any code or text naming them).
-UNPUBLISHED_COLUMNS = ("source_key", "source_line", "submission_id", "archive_key", "loaded_at", "superseded_by",
-                       "quarantine_reason", "raw_value", "inspector_name", "contact_name", "contact_phone", "iin")
-_UNPUBLISHED = re.compile(r"\b(" + "|".join(UNPUBLISHED_COLUMNS) + r")\b")
+_UNPUBLISHED = re.compile(r"\b(" + "|".join(sorted(UNNAMED_COLUMNS)) + r")\b")
 WITHHELD = "(not shown in the published documentation: it handles lineage or personal columns)"
 
 

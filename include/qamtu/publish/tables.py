@@ -15,22 +15,24 @@ import pyarrow.csv as pa_csv
 
 from qamtu.periods import parse_period, period_end
 from qamtu.publish.i18n import LANGUAGES
+from qamtu.settings import DBT_PROJECT_DIR, DOCS_DIR, MARTS_SCHEMA
 from qamtu.warehouse import Warehouse, quote_ident
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-METHODOLOGY_FILE = REPO_ROOT / "docs" / "methodology.md"
+METHODOLOGY_FILE = DOCS_DIR / "methodology.md"
 
-MARTS_SCHEMA = "marts"
 PROGRESS_TABLE = "fct_programme_progress"
 NATION = "KZ"
 
-# Lineage and personal columns: they exist upstream and must never leave the warehouse.
-PRIVATE_COLUMNS = frozenset({
+# Lineage and personal columns: never in a release, not even by name (the documentation site leaves out
+# every column, test and text naming one).
+UNNAMED_COLUMNS = frozenset({
     "submission_id", "source_key", "source_line", "loaded_at", "archive_key", "superseded_by",
+    "quarantine_reason", "raw_value", "inspector_name", "contact_name", "contact_phone", "iin",
+})
+# ... and with ingestion's bookkeeping and generic personal names, the columns no published table carries.
+PRIVATE_COLUMNS = UNNAMED_COLUMNS | frozenset({
     "sha256", "received_at", "contract_version", "rows_read", "rows_loaded", "rows_quarantined",
-    "quarantine_reason", "defect", "rule", "raw_value", "inspector_name", "contact_name", "contact_phone",
-    "email", "phone", "iin",
+    "defect", "rule", "email", "phone",
 })
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from qamtu.periods import parse_period
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import MARTS_SCHEMA, Settings, get_settings
 
 AREA = "akimat"
 WORKLIST_TABLE = "wrk_inspection_worklist"
@@ -44,7 +44,7 @@ def _csv(rows: list[tuple[Any, ...]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-def write_worklists(period: str, settings: Settings | None = None, schema: str = "marts",
+def write_worklists(period: str, settings: Settings | None = None, schema: str = MARTS_SCHEMA,
                     echo: Callable[[str], Any] = print) -> list[WorklistFile]:
     """Write every akimat's worklist of ``period`` from ``<schema>.wrk_inspection_worklist``."""
     from qamtu.contracts import submitter_ids

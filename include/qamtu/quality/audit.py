@@ -33,10 +33,9 @@ from qamtu.quality.suites import (
     table_verdict,
     unique_violation_sql,
 )
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import CANDIDATE_SCHEMA, Settings, get_settings
 
 Echo = Callable[[str], Any]
-CANDIDATE_SCHEMA = "marts_candidate"
 AUDIT_AREA = "audit"
 # Findings kept per expectation in the results (the count is always complete).
 MAX_FINDINGS = 200

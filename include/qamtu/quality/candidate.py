@@ -22,12 +22,11 @@ from collections.abc import Callable
 from typing import Any
 
 from qamtu.faults import checkpoint
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import CANDIDATE_SCHEMA, MARTS_SCHEMA, Settings, get_settings
 from qamtu.warehouse import quote_ident
 
 Echo = Callable[[str], Any]
-CANDIDATE_SCHEMA = "marts_candidate"
-PUBLISHED_SCHEMA = "marts"
+PUBLISHED_SCHEMA = MARTS_SCHEMA
 LOG_SCHEMA = "audit_log"
 
 _LOG_TABLES = {

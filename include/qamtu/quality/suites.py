@@ -49,8 +49,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-EXPECTATIONS_DIR = REPO_ROOT / "expectations"
+from qamtu.settings import EXPECTATIONS_DIR
+
 MART_SUITES_DIR = EXPECTATIONS_DIR / "marts"
 CHECK_SUITES_DIR = EXPECTATIONS_DIR / "checks"
 

@@ -22,12 +22,10 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from qamtu.settings import Settings, get_settings
+from qamtu.settings import DBT_PROJECT_DIR, MARTS_SCHEMA, Settings, get_settings
 
-REPO_ROOT = Path(__file__).resolve().parents[3]
-DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
 MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
-DEFAULT_MARTS_SCHEMA = "marts"
+DEFAULT_MARTS_SCHEMA = MARTS_SCHEMA
 
 # Raw lineage columns every raw.<report_type> table ends with (the shared raw-layer convention).
 LINEAGE_COLUMNS = (
