@@ -37,7 +37,7 @@ def test_one_suite_per_mart_model():
 
 @pytest.mark.parametrize("suite", SUITES, ids=lambda s: s.name)
 def test_suite_file_is_a_gx_suite_with_rules_and_severities(suite):
-    document = json.loads(suite.path.read_text(encoding="utf-8"))
+    document = suite.document  # as the audit runs it (a mart's key gate generated in front)
     assert document["expectations"], f"{suite.path} has no expectations"
     gx = gx_suite(suite)  # GX itself accepts every expectation and its kwargs
     assert len(gx.expectations) == len(document["expectations"])
@@ -50,6 +50,27 @@ def test_suite_file_is_a_gx_suite_with_rules_and_severities(suite):
         assert suite.path.with_name(suite.relation).is_file()
     else:
         assert suite.relation == "mart"
+
+
+def test_each_mart_key_is_written_once_and_gated_by_the_audit():
+    """The key of a mart is its YAML's meta.primary_key: the dbt test refers to it (a YAML anchor, so the
+    parsed test lists the same columns), the audit's one-row-per-key gate is generated from it, and no
+    suite file writes it again."""
+    import yaml
+
+    for path in sorted((REPO / "dbt_project" / "models" / "marts").glob("*.yml")):
+        text = path.read_text(encoding="utf-8")
+        (model,) = yaml.safe_load(text)["models"]
+        key = model["config"]["meta"]["primary_key"]
+        assert "columns: *primary_key" in text, path
+        assert model["data_tests"][0]["unique_combination"]["arguments"]["columns"] == key
+        suite = next(s for s in SUITES if s.name == f"marts/{model['name']}")
+        first = suite.expectations[0]
+        assert first.meta["rule"] == "one_row_per_key" and first.meta["severity"] == "critical"
+        assert (first.kwargs.get("column_list") or [first.kwargs.get("column")]) == key
+        written = json.loads(suite.path.read_text(encoding="utf-8"))["expectations"]
+        assert key not in [item["kwargs"].get("column_list") or [item["kwargs"].get("column")] for item in written
+                           if item["meta"]["rule"] == "one_row_per_key"], suite.path
 
 
 def test_every_audit_rule_of_the_generator_is_a_critical_expectation():

@@ -49,7 +49,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from qamtu.settings import EXPECTATIONS_DIR
+from qamtu.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 MART_SUITES_DIR = EXPECTATIONS_DIR / "marts"
 CHECK_SUITES_DIR = EXPECTATIONS_DIR / "checks"
@@ -207,12 +207,42 @@ def _check_document(path: Path, document: dict[str, Any]) -> None:
             raise SuiteError(f"{where}: GX severity {item['severity']!r} differs from meta.severity")
 
 
+def model_primary_key(model: str) -> list[str]:
+    """``config.meta.primary_key`` of a mart, read from its dbt YAML: the one place a mart's key is
+    written (its dbt ``unique_combination`` test refers to it by a YAML anchor)."""
+    import yaml
+
+    path = DBT_PROJECT_DIR / "models" / "marts" / f"{model}.yml"
+    if not path.is_file():
+        raise SuiteError(f"{path}: no dbt YAML for the mart {model!r}, so no primary key for its suite")
+    for node in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
+        if node.get("name") == model:
+            key = ((node.get("config") or {}).get("meta") or {}).get("primary_key")
+            if key:
+                return list(key)
+    raise SuiteError(f"{path}: {model} declares no config.meta.primary_key")
+
+
+def key_expectation(model: str) -> dict[str, Any]:
+    """The audit's one-row-per-key gate of a mart, generated from its primary key."""
+    key = model_primary_key(model)
+    kind, kwargs = (("expect_column_values_to_be_unique", {"column": key[0]}) if len(key) == 1 else
+                    ("expect_compound_columns_to_be_unique", {"column_list": key}))
+    return {"type": kind, "kwargs": kwargs, "severity": "critical",
+            "meta": {"rule": "one_row_per_key", "severity": "critical",
+                     "description": f"One row per {', '.join(key)}.",
+                     "guards": "docs/methodology.md: one row per key of the mart"}}
+
+
 def read_suite(path: Path) -> Suite:
     path = Path(path)
     try:
         document = json.loads(path.read_text(encoding="utf-8"))
     except json.JSONDecodeError as error:
         raise SuiteError(f"{path}: not JSON ({error})") from error
+    if path.parent.name == "marts" and (document.get("meta") or {}).get("relation") == "mart":
+        # A mart's suite opens with its key gate, generated from the model's primary key.
+        document["expectations"] = [key_expectation(path.stem), *(document.get("expectations") or [])]
     _check_document(path, document)
     name = f"{path.parent.name}/{path.stem}"
     expectations = tuple(
