@@ -38,12 +38,18 @@ from __future__ import annotations
 
 import json
 import warnings
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from qamtu.contracts import Contract, RowRule, load_contract, report_types
+from qamtu.expectations import (  # noqa: F401 - q: ingest's modules import it from here
+    Expectation,
+    key_columns,
+    q,
+    row_predicate,
+    validate_frame,
+)
 from qamtu.settings import EXPECTATIONS_DIR
 
 SUITE_DIR = EXPECTATIONS_DIR / "raw"
@@ -63,32 +69,6 @@ def region_column(field_name: str) -> str:
 
 def reference_max_column(field_name: str) -> str:
     return f"{field_name}__reference_max"
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """One expectation of a suite file, as plain data."""
-
-    index: int
-    type: str
-    kwargs: dict[str, Any]
-    meta: dict[str, Any]
-
-    @property
-    def rule(self) -> str:
-        return self.meta["rule"]
-
-    @property
-    def field(self) -> str:
-        return self.meta["field"]
-
-    @property
-    def severity(self) -> str:
-        return self.meta.get("severity", "error")
-
-    @property
-    def stage(self) -> str:
-        return self.meta.get("stage", "row")
 
 
 # --- generation ------------------------------------------------------------------------------------
@@ -263,7 +243,7 @@ def load_suite(report_type: str) -> dict[str, Any]:
 
 
 def expectations_of(report_type: str) -> list[Expectation]:
-    return [Expectation(i, e["type"], e["kwargs"], e.get("meta", {}))
+    return [Expectation(f"raw/{report_type}", i, e["type"], e["kwargs"], e.get("meta", {}))
             for i, e in enumerate(load_suite(report_type)["expectations"])]
 
 
@@ -276,109 +256,26 @@ def required_columns(report_type: str) -> list[str]:
     return [e.kwargs["column"] for e in expectations_of(report_type) if e.type == "expect_column_to_exist"]
 
 
-# --- SQL route -----------------------------------------------------------------------------------
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def _literal(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def condition_sql(condition: dict[str, Any] | None) -> str | None:
-    """A GX Condition (as serialised in the suite) → a SQL boolean expression."""
-    if condition is None:
-        return None
-    kind = condition.get("type")
-    if kind in ("and", "or"):
-        parts = [condition_sql(c) for c in condition["conditions"]]
-        return "(" + f" {kind} ".join(parts) + ")"
-    column = q(condition["column"]["name"])
-    if kind == "nullity":
-        return f"({column} is {'' if condition['is_null'] else 'not '}null)"
-    if kind == "comparison":
-        op, parameter = condition["operator"], condition["parameter"]
-        if op in ("IN", "NOT_IN"):
-            values = ", ".join(_literal(v) for v in parameter)
-            return f"({column} {'in' if op == 'IN' else 'not in'} ({values}))"
-        sql_op = {"==": "=", "!=": "<>"}.get(op, op)
-        return f"({column} {sql_op} {_literal(parameter)})"
-    raise ValueError(f"row condition not supported in SQL: {condition}")
-
-
-def _value_set_sql(value_set: Any) -> str:
-    return ", ".join(_literal(v) for v in value_set)
-
-
+# --- the two routes: the shared engine (qamtu.expectations) --------------------------------------
 def failure_predicate(expectation: Expectation) -> str:
-    """SQL that is true for the rows the expectation flags (not for uniqueness: see ``unique_sql``)."""
-    kw = expectation.kwargs
-    t = expectation.type
-    if t == "expect_column_values_to_not_be_null":
-        predicate = f"{q(kw['column'])} is null"
-    elif t == "expect_column_values_to_be_null":
-        predicate = f"{q(kw['column'])} is not null"
-    elif t == "expect_column_values_to_be_in_set":
-        c = q(kw["column"])
-        predicate = f"{c} is not null and {c} not in ({_value_set_sql(kw['value_set'])})"
-    elif t == "expect_column_values_to_be_between":
-        c = q(kw["column"])
-        checks = []
-        if kw.get("min_value") is not None:
-            checks.append(f"{c} {'>' if kw.get('strict_min') else '>='} {_literal(kw['min_value'])}")
-        if kw.get("max_value") is not None:
-            checks.append(f"{c} {'<' if kw.get('strict_max') else '<='} {_literal(kw['max_value'])}")
-        predicate = f"{c} is not null and not ({' and '.join(checks)})"
-    elif t == "expect_column_values_to_match_regex":
-        c = q(kw["column"])
-        predicate = f"{c} is not null and not regexp_matches({c}, {_literal(kw['regex'])})"
-    elif t == "expect_column_pair_values_a_to_be_greater_than_b":
-        a, b = q(kw["column_A"]), q(kw["column_B"])
-        predicate = f"{a} is not null and {b} is not null and not ({a} {'>=' if kw.get('or_equal') else '>'} {b})"
-    elif t == "expect_column_pair_values_to_be_equal":
-        a, b = q(kw["column_A"]), q(kw["column_B"])
-        predicate = f"{a} is not null and {b} is not null and {a} <> {b}"
-    else:
-        raise ValueError(f"expectation type not compiled to SQL: {t}")
-    condition = condition_sql(kw.get("row_condition"))
-    return f"({condition} and ({predicate}))" if condition else f"({predicate})"
+    """SQL that is true for the rows the expectation flags (not for uniqueness: see ``unique_columns``)."""
+    return row_predicate(expectation.type, expectation.kwargs, f"{expectation.meta.get('field')}: {expectation.rule}")
 
 
 def unique_columns(expectation: Expectation) -> list[str]:
-    return list(expectation.kwargs["column_list"])
+    return key_columns(expectation.kwargs)
 
 
 # --- pandas route (GX) ---------------------------------------------------------------------------
 def run_gx(report_type: str, frame) -> list[tuple[int, int]]:
     """Validate ``frame`` (the checked relation as pandas) with the report type's suite in GX 1.x;
     returns (frame row position, expectation index) for every unexpected row."""
-    import logging
-
-    import great_expectations as gx
-    from great_expectations.data_context.types.base import ProgressBarsConfig
-
-    logging.getLogger("great_expectations").setLevel(logging.WARNING)
     row_exps = row_expectations(report_type)
-    suite_doc = load_suite(report_type)
     by_index = {e.index: e for e in row_exps}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        context = gx.get_context(mode="ephemeral")
-        context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        source = context.data_sources.add_pandas(f"qamtu_{report_type}")
-        asset = source.add_dataframe_asset(report_type)
-        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(batch_parameters={"dataframe": frame})
-        suite = gx.ExpectationSuite(
-            name=suite_doc["name"],
-            # The index rides in meta: results are matched to expectations by it, not by order.
-            expectations=[{"type": e.type, "kwargs": e.kwargs, "meta": {**e.meta, "_index": e.index}}
-                          for e in row_exps],
-        )
-        result = batch.validate(suite, result_format={"result_format": "COMPLETE"})
+    # The index rides in meta: results are matched to expectations by it, not by order.
+    result = validate_frame(f"raw__{report_type}", load_suite(report_type)["name"],
+                            [{"type": e.type, "kwargs": e.kwargs, "meta": {**e.meta, "_index": e.index}}
+                             for e in row_exps], frame, "COMPLETE")
     found: list[tuple[int, int]] = []
     for item in result.results:
         if item.exception_info and item.exception_info.get("raised_exception"):

@@ -41,14 +41,25 @@ name from the audit's parameters (``DEFAULT_PARAMETERS``, overridable per run).
 from __future__ import annotations
 
 import json
-import logging
-import math
 import warnings
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
 
+from qamtu.expectations import (  # noqa: F401 - the engine's names, as the audit's modules import them
+    TABLE_LEVEL_TYPES,
+    Expectation,
+    SuiteError,
+    condition_columns,
+    condition_sql,
+    gx_context,
+    key_columns,
+    literal,
+    q,
+    row_predicate,
+    validate_frame,
+)
 from qamtu.settings import DBT_PROJECT_DIR, EXPECTATIONS_DIR
 
 MART_SUITES_DIR = EXPECTATIONS_DIR / "marts"
@@ -83,71 +94,6 @@ SUPPORTED_TYPES = (
     "expect_table_row_count_to_be_between",
 )
 UNIQUENESS_TYPES = ("expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique")
-TABLE_LEVEL_TYPES = ("expect_table_row_count_to_be_between",)
-
-
-@dataclass(frozen=True)
-class Expectation:
-    """One expectation of a suite file, as plain data (``index``: its position in the file)."""
-
-    suite: str
-    index: int
-    type: str
-    kwargs: dict[str, Any]
-    meta: dict[str, Any]
-
-    @property
-    def id(self) -> str:
-        """Stable name in results and reports: ``<suite>#<index>:<rule>``."""
-        return f"{self.suite}#{self.index}:{self.rule}"
-
-    @property
-    def rule(self) -> str:
-        return self.meta["rule"]
-
-    @property
-    def severity(self) -> str:
-        return self.meta["severity"]
-
-    @property
-    def description(self) -> str:
-        return self.meta.get("description", "")
-
-    @property
-    def is_table_level(self) -> bool:
-        return self.type in TABLE_LEVEL_TYPES
-
-    @property
-    def figure(self) -> str | None:
-        """The column whose value a finding reports."""
-        if "figure" in self.meta:
-            return self.meta["figure"]
-        kw = self.kwargs
-        if "column" in kw:
-            return kw["column"]
-        if "column_A" in kw:
-            # a ≥ b reads "b at most a": the figure checked is b when a is the bound.
-            return kw["column_B"] if self.type == "expect_column_pair_values_a_to_be_greater_than_b" else kw["column_A"]
-        if "column_list" in kw:
-            return "+".join(kw["column_list"])
-        return None
-
-    @property
-    def bound(self) -> str | None:
-        """The column holding the limit the figure is compared with (pair expectations)."""
-        if self.type == "expect_column_pair_values_a_to_be_greater_than_b":
-            return self.kwargs["column_A"]
-        if self.type == "expect_column_pair_values_to_be_equal":
-            return self.kwargs["column_B"]
-        return None
-
-    def columns(self) -> list[str]:
-        """Columns the expectation reads (its row condition included)."""
-        kw = self.kwargs
-        names = [kw[k] for k in ("column", "column_A", "column_B") if k in kw]
-        names += list(kw.get("column_list", []))
-        names += condition_columns(kw.get("row_condition"))
-        return list(dict.fromkeys(names))
 
 
 @dataclass(frozen=True)
@@ -180,10 +126,6 @@ class Suite:
     @property
     def sources(self) -> list[str]:
         return list(self.meta.get("sources", []))
-
-
-class SuiteError(ValueError):
-    """A suite file that is not a valid audit suite (says which file and why)."""
 
 
 # --- loading ---------------------------------------------------------------------------------------
@@ -262,22 +204,23 @@ def load_suites(folder: Path = EXPECTATIONS_DIR) -> tuple[Suite, ...]:
     return tuple(suites)
 
 
+def gx_expectations(suite: Suite, parameters: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+    """The suite's expectations as GX documents. With ``parameters``, every ``$PARAMETER`` is replaced
+    by its value first (GX's own parameter syntax does not allow names such as
+    ``contract:speed_tests.latitude.minimum``; both routes substitute alike). ``meta._index`` ties each
+    result back to its expectation."""
+    return [{"type": e.type, "kwargs": substitute(e.kwargs, parameters) if parameters is not None else e.kwargs,
+             "meta": {**e.meta, "_index": e.index}, "severity": e.severity} for e in suite.expectations]
+
+
 def gx_suite(suite: Suite, parameters: dict[str, Any] | None = None):
-    """The suite as a GX ``ExpectationSuite`` object (proves the file is one GX accepts). With
-    ``parameters``, every ``$PARAMETER`` is replaced by its value first (GX's own parameter syntax does
-    not allow names such as ``contract:speed_tests.latitude.minimum``; both routes substitute alike)."""
+    """The suite as a GX ``ExpectationSuite`` object (proves the file is one GX accepts)."""
     import great_expectations as gx
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return gx.ExpectationSuite(
-            name=suite.document["name"],
-            expectations=[{"type": e.type,
-                           "kwargs": substitute(e.kwargs, parameters) if parameters is not None else e.kwargs,
-                           "meta": {**e.meta, "_index": e.index},
-                           "severity": e.severity} for e in suite.expectations],
-            meta=suite.meta,
-        )
+        return gx.ExpectationSuite(name=suite.document["name"], expectations=gx_expectations(suite, parameters),
+                                   meta=suite.meta)
 
 
 # --- parameters ------------------------------------------------------------------------------------
@@ -334,89 +277,13 @@ def substitute(value: Any, parameters: dict[str, Any]) -> Any:
 
 
 # --- SQL route -------------------------------------------------------------------------------------
-def q(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
-def literal(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            raise SuiteError(f"not a finite number in a suite: {value}")
-        return repr(value)
-    return "'" + str(value).replace("'", "''") + "'"
-
-
-def condition_columns(condition: dict[str, Any] | None) -> list[str]:
-    if not condition:
-        return []
-    if condition.get("type") in ("and", "or"):
-        return [c for part in condition["conditions"] for c in condition_columns(part)]
-    return [condition["column"]["name"]]
-
-
-def condition_sql(condition: dict[str, Any] | None) -> str | None:
-    """A GX Condition (as serialised in a suite) → a SQL boolean expression."""
-    if not condition:
-        return None
-    kind = condition.get("type")
-    if kind in ("and", "or"):
-        return "(" + f" {kind} ".join(condition_sql(c) for c in condition["conditions"]) + ")"
-    column = q(condition["column"]["name"])
-    if kind == "nullity":
-        return f"({column} is {'' if condition['is_null'] else 'not '}null)"
-    if kind == "comparison":
-        operator, parameter = condition["operator"], condition["parameter"]
-        if operator in ("IN", "NOT_IN"):
-            values = ", ".join(literal(v) for v in parameter)
-            return f"({column} {'in' if operator == 'IN' else 'not in'} ({values}))"
-        sql_operator = {"==": "=", "!=": "<>"}.get(operator, operator)
-        if sql_operator not in ("=", "<>", "<", "<=", ">", ">="):
-            raise SuiteError(f"row condition operator not supported: {operator}")
-        return f"({column} {sql_operator} {literal(parameter)})"
-    raise SuiteError(f"row condition not supported: {condition}")
-
-
 def failure_predicate(expectation: Expectation, parameters: dict[str, Any]) -> str:
     """SQL true for the rows ``expectation`` flags (column-map and pair expectations)."""
-    kw = substitute(expectation.kwargs, parameters)
-    kind = expectation.type
-    if kind == "expect_column_values_to_not_be_null":
-        predicate = f"{q(kw['column'])} is null"
-    elif kind == "expect_column_values_to_be_in_set":
-        column = q(kw["column"])
-        values = ", ".join(literal(v) for v in kw["value_set"])
-        predicate = f"{column} is not null and {column} not in ({values})"
-    elif kind == "expect_column_values_to_be_between":
-        column = q(kw["column"])
-        checks = []
-        if kw.get("min_value") is not None:
-            checks.append(f"{column} {'>' if kw.get('strict_min') else '>='} {literal(kw['min_value'])}")
-        if kw.get("max_value") is not None:
-            checks.append(f"{column} {'<' if kw.get('strict_max') else '<='} {literal(kw['max_value'])}")
-        if not checks:
-            raise SuiteError(f"{expectation.id}: between without min_value or max_value")
-        predicate = f"{column} is not null and not ({' and '.join(checks)})"
-    elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
-        a, b = q(kw["column_A"]), q(kw["column_B"])
-        predicate = f"{a} is not null and {b} is not null and not ({a} {'>=' if kw.get('or_equal') else '>'} {b})"
-    elif kind == "expect_column_pair_values_to_be_equal":
-        a, b = q(kw["column_A"]), q(kw["column_B"])
-        predicate = f"{a} is not null and {b} is not null and {a} <> {b}"
-    else:
-        raise SuiteError(f"{expectation.id}: {kind} has no row predicate")
-    condition = condition_sql(kw.get("row_condition"))
-    return f"({condition} and ({predicate}))" if condition else f"({predicate})"
+    return row_predicate(expectation.type, substitute(expectation.kwargs, parameters), expectation.id)
 
 
 def unique_columns(expectation: Expectation) -> list[str]:
-    kw = expectation.kwargs
-    return list(kw["column_list"]) if "column_list" in kw else [kw["column"]]
+    return key_columns(expectation.kwargs)
 
 
 def unique_violation_sql(expectation: Expectation, relation_sql: str, select: str) -> str:
@@ -444,26 +311,6 @@ def table_verdict(expectation: Expectation, observed: Any, parameters: dict[str,
 
 
 # --- GX route --------------------------------------------------------------------------------------
-_GX_CONTEXT: Any = None
-
-
-def gx_context():
-    """One ephemeral GX context per process (creating one costs more than validating a small frame)."""
-    global _GX_CONTEXT
-    if _GX_CONTEXT is None:
-        import great_expectations as gx
-        from great_expectations.data_context.types.base import ProgressBarsConfig
-
-        logging.getLogger("great_expectations").setLevel(logging.WARNING)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            context = gx.get_context(mode="ephemeral")
-            context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-            context.data_sources.add_pandas("qamtu_audit")
-        _GX_CONTEXT = context
-    return _GX_CONTEXT
-
-
 @dataclass
 class GxVerdict:
     expectation: Expectation
@@ -478,35 +325,24 @@ def run_gx(suite: Suite, frame, parameters: dict[str, Any]) -> list[GxVerdict]:
     Two passes: every expectation with GX's cheapest result format (``BOOLEAN_ONLY``: pass or fail),
     then only the failing ones again with ``COMPLETE`` (the failing rows' indexes, observed values).
     A clean month pays for the first pass only."""
-    context = gx_context()
-    source = context.data_sources.get("qamtu_audit")
     asset_name = suite.name.replace("/", "__")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        try:
-            asset = source.get_asset(asset_name)
-        except LookupError:
-            asset = source.add_dataframe_asset(asset_name)
-        try:
-            definition = asset.get_batch_definition("whole")
-        except (KeyError, LookupError):
-            definition = asset.add_batch_definition_whole_dataframe("whole")
-        batch = definition.get_batch(batch_parameters={"dataframe": frame})
-        first = batch.validate(gx_suite(suite, parameters), result_format={"result_format": "BOOLEAN_ONLY"})
-        by_index = {e.index: e for e in suite.expectations}
-        passed: dict[int, bool] = {}
-        for item in first.results:
-            index = item.expectation_config.meta["_index"]
-            if item.exception_info and item.exception_info.get("raised_exception"):
-                raise RuntimeError(f"GX could not evaluate {by_index[index].id}: "
-                                   f"{item.exception_info.get('exception_message')}")
-            passed[index] = bool(item.success)
-        failing = [by_index[i] for i, ok in passed.items() if not ok]
-        details = {}
-        if failing:
-            subset = Suite(suite.name, suite.path, suite.document, tuple(failing))
-            second = batch.validate(gx_suite(subset, parameters), result_format={"result_format": "COMPLETE"})
-            details = {item.expectation_config.meta["_index"]: item for item in second.results}
+    first = validate_frame(asset_name, suite.document["name"], gx_expectations(suite, parameters), frame,
+                           "BOOLEAN_ONLY")
+    by_index = {e.index: e for e in suite.expectations}
+    passed: dict[int, bool] = {}
+    for item in first.results:
+        index = item.expectation_config.meta["_index"]
+        if item.exception_info and item.exception_info.get("raised_exception"):
+            raise RuntimeError(f"GX could not evaluate {by_index[index].id}: "
+                               f"{item.exception_info.get('exception_message')}")
+        passed[index] = bool(item.success)
+    failing = [by_index[i] for i, ok in passed.items() if not ok]
+    details = {}
+    if failing:
+        subset = Suite(suite.name, suite.path, suite.document, tuple(failing))
+        second = validate_frame(asset_name, suite.document["name"], gx_expectations(subset, parameters), frame,
+                                "COMPLETE")
+        details = {item.expectation_config.meta["_index"]: item for item in second.results}
     verdicts = []
     for index, ok in passed.items():
         expectation = by_index[index]
