@@ -155,6 +155,22 @@ def test_api_documents_match_their_schemas_the_marts_and_the_sdmx(published):
                 assert current[period]["value"] == round(current[period]["value"], decimals)
     assert documents > 20 * 5, "every regional indicator has one document per region"
 
+    # Claims against measurements and challenge statistics: the marts' rows, every period up to the newest.
+    statistics_schema = json.loads((api / "schemas" / "statistics.schema.json").read_text())
+    assert {s["name"] for s in index["statistics"]} == {"claims", "challenges"}
+    newest = max(r["period"] for r in index["releases"])
+    for entry in index["statistics"]:
+        document = json.loads((api / entry["href"]).read_text())
+        jsonschema.validate(document, statistics_schema)
+        names = [c["name"] for c in document["columns"]]
+        expected = marts_sql(settings, f"select {', '.join(names)} from marts.{entry['table']} where period <= ? "
+                                       "order by period, region_code, operator", [newest])
+        shown = sorted((tuple(row[n] for n in names) for row in document["rows"]), key=lambda r: r[:3])
+        assert len(shown) == len(expected) > 0, entry["table"]
+        for got, want in zip(shown, expected, strict=True):
+            for column, a, b in zip(names, got, want, strict=True):
+                assert a == (pytest.approx(b, abs=0.051) if isinstance(b, float) else b), (entry["table"], column)
+
     # The same figures as the current releases' SDMX-CSV.
     for release in index["releases"]:
         document = json.loads((api / release["href"].removeprefix("./")).read_text()

@@ -4,7 +4,9 @@ of document published under ``api/v1/schemas/``.
     api/v1/index.json                                 indicators (with their areas) and releases
     api/v1/indicators/<indicator>/<area>.json         every period, every version: value, unit, status
     api/v1/releases/<period>/v<N>.json                one release: date, note, files, its month's figures
-    api/v1/schemas/{index,indicator,release}.schema.json
+    api/v1/statistics/{claims,challenges}.json        operators' claims against measurements and the
+                                                      akimats' challenges, every period, region, operator
+    api/v1/schemas/{index,indicator,release,statistics}.schema.json
 
 Links inside the documents are relative to the document (they work from a folder and from S3 static
 hosting alike). Values are those of the releases' ``fct_programme_progress`` (already rounded to the
@@ -16,7 +18,7 @@ from __future__ import annotations
 import posixpath
 from typing import Any
 
-from qamtu.publish.portal.data import PortalData
+from qamtu.publish.portal.data import STATISTICS_TABLES, PortalData
 from qamtu.publish.tables import NATION
 
 API_ROOT = "api/v1"
@@ -66,6 +68,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "properties": {"period": {"type": "string"}, "version": {"type": "integer"},
                                "published_at": {"type": "string"}, "status": {"enum": ["current", "superseded"]},
                                "notes": {"type": ["string", "null"]}, "href": {"type": "string"}}}},
+            "statistics": {"type": "array", "items": {
+                "type": "object", "required": ["name", "table", "href"],
+                "properties": {"name": {"type": "string"}, "table": {"type": "string"}, "href": {"type": "string"}}}},
         },
     },
     "indicator": {
@@ -79,6 +84,23 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "indicator": {"type": "string"}, "area": {"type": "string"}, "names": _LABELS,
             "area_names": _LABELS, "unit": {"type": "string"},
             "observations": {"type": "array", "items": _OBSERVATION},
+        },
+    },
+    "statistics": {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": SCHEMA_BASE + "statistics.schema.json",
+        "title": "Qamtu open-data API: a published statistics table, every period (as of the newest release)",
+        "type": "object",
+        "required": ["api", "schema", "name", "table", "release", "columns", "rows"],
+        "properties": {
+            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+            "name": {"type": "string"}, "table": {"type": "string"},
+            "release": {"type": "object", "required": ["period", "version", "href"]},
+            "columns": {"type": "array", "items": {
+                "type": "object", "required": ["name", "labels"],
+                "properties": {"name": {"type": "string"}, "labels": {"type": "object"},
+                               "description": {"type": "string"}}}},
+            "rows": {"type": "array", "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
         },
     },
     "release": {
@@ -153,6 +175,24 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
             "files": [{"name": name, "href": _rel(key, release.path + name)} for name in release.files],
             "observations": observations,
         }
+    statistics = []
+    for name, table_name in STATISTICS_TABLES.items():
+        table = data.tables.get(table_name)
+        if table is None:  # releases before the claims and challenges were published
+            continue
+        key = f"{API_ROOT}/statistics/{name}.json"
+        doc = data.docs.get(table_name)
+        docs[key] = {
+            "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name, "table": table_name,
+            "release": {"period": data.newest.period, "version": data.newest.version,
+                        "href": _rel(key, release_key(data.newest.period, data.newest.version))},
+            "columns": [{"name": column, "labels": doc.columns[column].labels if doc and column in doc.columns
+                         else {}, "description": doc.columns[column].description if doc and column in doc.columns
+                         else ""} for column in table.column_names],
+            "rows": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+                     for row in table.to_pylist()],
+        }
+        statistics.append({"name": name, "table": table_name, "href": _rel(f"{API_ROOT}/index.json", key)})
     areas_of: dict[str, list[str]] = {}
     for (indicator, area), observations in sorted(series.items()):
         key = indicator_key(indicator, area)
@@ -177,5 +217,6 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         "releases": [{"period": r.period, "version": r.version, "published_at": r.published_at,
                       "status": "current" if r.current else "superseded", "notes": r.notes,
                       "href": _rel(index_key, release_key(r.period, r.version))} for r in data.releases],
+        "statistics": statistics,
     }
     return docs

@@ -17,8 +17,11 @@ import pyarrow.parquet as pq
 from qamtu.publish.tables import PROGRESS_TABLE, TableDoc, UnitPrecision, load_docs
 
 _PERIOD_POINTER = re.compile(r"^latest/(\d{4}-\d{2})\.json$")
+# Claims against measurements and challenges, per period, region (and KZ) and operator (and all): in the API.
+STATISTICS_TABLES = {"claims": "fct_claim_statistics", "challenges": "fct_challenge_statistics"}
 PORTAL_TABLES = ("fct_programme_progress", "fct_region_coverage", "fct_road_coverage", "fct_city_5g_coverage",
-                 "fct_speed_tests_summary", "fct_settlement_connectivity", "dim_region", "dim_district")
+                 "fct_speed_tests_summary", "fct_settlement_connectivity", "dim_region", "dim_district",
+                 *STATISTICS_TABLES.values())
 
 
 @dataclass(frozen=True)
