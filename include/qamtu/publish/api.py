@@ -19,7 +19,7 @@ import posixpath
 from typing import Any
 
 from qamtu.publish.portal.data import STATISTICS_TABLES, PortalData
-from qamtu.publish.tables import NATION
+from qamtu.publish.tables import NATION, ColumnDoc
 
 API_ROOT = "api/v1"
 SCHEMA_BASE = "https://qamtu.kz/api/v1/schemas/"  # an identifier only: nothing fetches it
@@ -181,14 +181,13 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         if table is None:  # releases before the claims and challenges were published
             continue
         key = f"{API_ROOT}/statistics/{name}.json"
-        doc = data.docs.get(table_name)
+        documented = data.docs[table_name].columns if table_name in data.docs else {}
+        columns = [documented.get(column) or ColumnDoc(name=column) for column in table.column_names]
         docs[key] = {
             "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name, "table": table_name,
             "release": {"period": data.newest.period, "version": data.newest.version,
                         "href": _rel(key, release_key(data.newest.period, data.newest.version))},
-            "columns": [{"name": column, "labels": doc.columns[column].labels if doc and column in doc.columns
-                         else {}, "description": doc.columns[column].description if doc and column in doc.columns
-                         else ""} for column in table.column_names],
+            "columns": [{"name": c.name, "labels": c.labels, "description": c.description} for c in columns],
             "rows": [{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
                      for row in table.to_pylist()],
         }

@@ -149,20 +149,25 @@ def _check_document(path: Path, document: dict[str, Any]) -> None:
             raise SuiteError(f"{where}: GX severity {item['severity']!r} differs from meta.severity")
 
 
-def model_primary_key(model: str) -> list[str]:
-    """``config.meta.primary_key`` of a mart, read from its dbt YAML: the one place a mart's key is
-    written (its dbt ``unique_combination`` test refers to it by a YAML anchor)."""
-    import yaml
+@cache
+def _documented_models() -> dict[str, Any]:
+    """The dbt project's model documentation, read once (``qamtu.publish.tables.load_docs``, the one
+    reader of the models' YAML)."""
+    from qamtu.publish.tables import load_docs
 
+    return load_docs()
+
+
+def model_primary_key(model: str) -> list[str]:
+    """``config.meta.primary_key`` of a mart, from its dbt YAML: the one place a mart's key is written
+    (its dbt ``unique_combination`` test refers to it by a YAML anchor)."""
+    doc = _documented_models().get(model)
     path = DBT_PROJECT_DIR / "models" / "marts" / f"{model}.yml"
-    if not path.is_file():
+    if doc is None:
         raise SuiteError(f"{path}: no dbt YAML for the mart {model!r}, so no primary key for its suite")
-    for node in yaml.safe_load(path.read_text(encoding="utf-8")).get("models") or []:
-        if node.get("name") == model:
-            key = ((node.get("config") or {}).get("meta") or {}).get("primary_key")
-            if key:
-                return list(key)
-    raise SuiteError(f"{path}: {model} declares no config.meta.primary_key")
+    if not doc.primary_key:
+        raise SuiteError(f"{path}: {model} declares no config.meta.primary_key")
+    return list(doc.primary_key)
 
 
 def key_expectation(model: str) -> dict[str, Any]:
