@@ -1,5 +1,6 @@
 """The named defects ``qamtu generate --defects`` can inject, and the page that documents them
-(``docs/defects.md`` is generated from ``defects_markdown()``; a test keeps it from drifting).
+(``docs/defects.md`` is generated from ``defects_markdown()``; a test keeps it from drifting). The
+defects themselves are data: ``defects.csv`` beside this module, one row a defect.
 
 ``stage`` says who must catch a defect: ``ingest`` (a row rule or a file rule of the contract;
 ``rule`` is the rule id: a field constraint — ``required``, ``type``, ``enum``, ``minimum``, ``unique``,
@@ -9,7 +10,9 @@ listed in ``AUDIT_RULES``)."""
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
+from pathlib import Path
 
 from qamtu.contracts.rules import rule_severity
 
@@ -22,7 +25,9 @@ class Defect:
     description: str
     where: str = ""  # "<kind> <report_type> …": the file it is placed in
     alters_expected: tuple[str, ...] = ()  # headline indicators that differ from expected.json when it is loaded
-    audit_warning: bool = False  # an audit defect the audit reports as a warning (it does not block publication)
+    # an audit defect the audit reports as a warning (it does not block publication): missing_submission (the
+    # completeness policy withholds or flags the figures) and the two challenge-response checks
+    audit_warning: bool = False
 
     @property
     def report_type(self) -> str | None:
@@ -53,116 +58,22 @@ AUDIT_RULES = {
                                   "(a late one is ignored: the challenge was upheld on its deadline)",
 }
 
-_LIST = (
-    # --- row rules (ingest) ----------------------------------------------------------------------
-    Defect("households_connected_above_passed", "ingest", "connected_not_above_passed",
-           "An extra settlement_fiber row whose households_connected exceeds its households_passed.",
-           "operator settlement_fiber"),
-    Defect("connected_on_after_period", "ingest", "connected_on_not_after_period_end",
-           "An extra settlement_fiber row, status connected, with connected_on after the period's last day.",
-           "operator settlement_fiber"),
-    Defect("road_km_beyond_length", "ingest", "km_to_within_road_length",
-           "An extra road_coverage stretch whose km_to lies beyond the road's length_km.",
-           "operator road_coverage"),
-    Defect("road_stretch_reversed", "ingest", "km_from_before_km_to",
-           "An extra road_coverage stretch with km_from greater than km_to.", "operator road_coverage"),
-    Defect("fine_without_violation", "ingest", "fine_only_with_violation",
-           "An extra inspection with violation = no and a fine above zero.", "akimat quality_inspections"),
-    Defect("decision_before_request", "ingest", "decided_not_before_requested",
-           "An extra land-plot request decided twelve days before it was requested.", "akimat land_allocation"),
-    Defect("coordinates_outside_kazakhstan", "ingest", "minimum",
-           "An extra (planned) base station at latitude 39.9, south of Kazakhstan (40.5–55.5).",
-           "operator base_stations"),
-    Defect("unknown_kato_code", "ingest", "reference",
-           "An extra settlement_fiber row whose 9-digit KATO code is not in the classifier.",
-           "operator settlement_fiber"),
-    Defect("kato_outside_region", "ingest", "in_submitter_region",
-           "An extra inspection in a settlement of another region than the submitting akimat's.",
-           "akimat quality_inspections"),
-    Defect("unknown_operator", "ingest", "enum",
-           "An extra land-plot request from an operator the contract does not know (\"Jusan Mobile\").",
-           "akimat land_allocation"),
-    Defect("duplicate_id", "ingest", "unique",
-           "A base station listed twice: an extra row repeats an existing (2G/3G) site_id further down the file.",
-           "operator base_stations"),
-    Defect("negative_number", "ingest", "minimum",
-           "An extra pole_access row with poles_granted = -5.", "akimat pole_access"),
-    Defect("speed_out_of_range", "ingest", "minimum",
-           "One speed test (an existing row) with download_mbps = -12.5.", "measurement speed_tests"),
-    Defect("invalid_date", "ingest", "type",
-           "An extra land-plot request whose requested_on is 31.02 of the period's year (no such day).",
-           "akimat land_allocation"),
-    Defect("missing_required_value", "ingest", "required",
-           "An extra inspection with an empty operator cell.", "akimat quality_inspections"),
-    # --- file rules (ingest) ---------------------------------------------------------------------
-    Defect("totals_row_mismatch", "ingest", "file.totals_mismatch",
-           "The XLSX totals row (Итого) of households_connected differs from the sum of the rows by 1,000 "
-           "(a typed number instead of the formula). The rows load; the receipt warns.",
-           "operator settlement_fiber (kazakhtelecom, XLSX)"),
-    Defect("unknown_header", "ingest", "file.unknown_header",
-           "An extra column the contract does not know (Kazakh \"Ескертпе\", a note). The rows load; the receipt warns.",
-           "operator base_stations (tele2)"),
-    Defect("missing_required_column", "ingest", "file.missing_column",
-           "The required operator column is left out of the file.", "akimat pole_access"),
-    Defect("empty_file", "ingest", "file.empty", "A 0-byte file.", "akimat pole_access"),
-    Defect("truncated_xlsx", "ingest", "file.unreadable",
-           "An XLSX file cut off half way (not a readable ZIP).", "akimat power_connections (XLSX)"),
-    Defect("binary_junk_csv", "ingest", "file.unreadable",
-           "A .csv holding 4 KiB of binary bytes (a PNG signature, NUL bytes, random bytes).",
-           "akimat pole_access (CSV)"),
-    Defect("wrong_encoding", "ingest", "file.wrong_encoding",
-           "A CSV saved as UTF-16 (little endian, BOM FF FE, NUL bytes): not UTF-8, not Windows-1251 text.",
-           "akimat power_connections (CSV)"),
-    Defect("file_in_wrong_folder", "ingest", "file.wrong_folder",
-           "An extra file: an operator's road_coverage report landed under an akimat's folder.",
-           "extra file akimat/<region>/<period>/road_coverage.*"),
-    Defect("wrong_period_folder", "ingest", "file.wrong_period",
-           "An extra file: an operator's city_5g report under the period folder <year>-13.",
-           "extra file operator/<id>/<year>-13/city_5g.*"),
-    Defect("unknown_submitter", "ingest", "file.unknown_submitter",
-           "An extra file from an operator the contract does not know (operator/jusan/...).",
-           "extra file operator/jusan/<period>/city_5g.*"),
-    Defect("zero_byte_resubmission", "ingest", "file.empty",
-           "A second, 0-byte file for a key that already has a good one. Written under "
-           "OUT/landing_resubmissions/<key>: land it after the first ingest; it must be rejected and must not "
-           "supersede the good file.", "extra object landing_resubmissions/operator/<id>/<period>/city_5g.*"),
-    # --- cross checks (audit) --------------------------------------------------------------------
-    Defect("households_passed_above_settlement", "audit", "households_passed_within_settlement",
-           "A connected settlement_fiber row whose households_passed exceeds the settlement's households in the "
-           "KATO reference (households_connected unchanged).", "operator settlement_fiber"),
-    Defect("city_5g_area_above_city_area", "audit", "covered_area_within_city_area",
-           "An operator's 5G covered area of a city set to 118 % of the city's area.", "operator city_5g",
-           alters_expected=("city_5g_territory_share", "cities_5g_at_target")),
-    Defect("operator_akimat_disagree", "audit", "operator_akimat_fibre_agree",
-           "An akimat reports has_fibre = no for a settlement an operator reports fibre-connected.",
-           "akimat settlement_connectivity"),
-    Defect("akimat_fibre_without_operator", "audit", "operator_akimat_fibre_agree",
-           "An akimat reports has_fibre = yes for a settlement no operator reports fibre-connected.",
-           "akimat settlement_connectivity"),
-    Defect("cumulative_drop", "audit", "cumulative_not_decreasing",
-           "An operator's settlement_fiber leaves out settlements it reported connected the period before (no "
-           "revision note). Only settlements another operator also reports connected are left out, so the "
-           "headline indicators do not change. Needs a previous generated period.", "operator settlement_fiber"),
-    Defect("covered_km_drop", "audit", "cumulative_not_decreasing",
-           "An operator's road_coverage leaves out stretches it reported the period before, so its own covered "
-           "km fall; only stretches other operators also cover are left out (road_km_covered unchanged). "
-           "Needs a previous generated period.", "operator road_coverage"),
-    Defect("missing_submission", "audit", "submission_complete",
-           "An akimat's power_connections file is absent for the period.", "akimat power_connections",
-           audit_warning=True),  # the completeness policy withholds or flags the figures; the audit warns
-    # --- claims and challenges -------------------------------------------------------------------
-    Defect("challenge_unknown_settlement", "ingest", "reference",
-           "An extra challenge of a 9-digit KATO code (in the akimat's region) that is not in the classifier.",
-           "akimat challenges"),
-    Defect("response_unknown_challenge", "audit", "challenge_response_known",
-           "An extra operator response to a challenge number no akimat ever submitted.",
-           "operator challenge_responses", audit_warning=True),
-    Defect("response_after_deadline", "audit", "challenge_response_in_time",
-           "An extra operator response to a challenge of the previous period, dated after its deadline (the "
-           "challenge stays as the truth says: upheld on the deadline, or decided by the earlier answer). Needs a "
-           "previous generated period.", "operator challenge_responses", audit_warning=True),
-)
+DEFECTS_FILE = Path(__file__).parent / "defects.csv"
 
+
+def _read_defects() -> tuple[Defect, ...]:
+    """defects.csv, one row a defect, in the order of docs/defects.md: row rules, file rules (ingest),
+    cross checks (audit), claims and challenges. ``alters_expected`` is space-separated; ``audit_warning``
+    is ``yes`` or empty."""
+    with DEFECTS_FILE.open(encoding="utf-8", newline="") as f:
+        return tuple(
+            Defect(row["name"], row["stage"], row["rule"], row["description"], row["where"],
+                   tuple(row["alters_expected"].split()), row["audit_warning"] == "yes")
+            for row in csv.DictReader(f)
+        )
+
+
+_LIST = _read_defects()
 DEFECTS: dict[str, Defect] = {d.name: d for d in _LIST}
 
 
