@@ -116,6 +116,8 @@ def build_coverage_marts():
     # Without test tasks Cosmos limits the producer's build to models (`--resource-type` flags); give it
     # back the whole `dbt build`, tests and unit tests included, exactly as `qamtu build` runs it.
     producer.dbt_cmd_flags = dbt_config.without_resource_type_flags(producer.dbt_cmd_flags)
+    # Statuses pushed once from run_results.json, not per dbt event (4x faster build task, see the function).
+    dbt_config.watch_results_only(producer)
     # A build that failed on data tests is data: a warning, the audit decides. A model that did not
     # build fails its own watcher, which alerts as an error.
     producer.on_failure_callback = [warn_on_failure]
