@@ -367,24 +367,9 @@ def content_fingerprint(marts: list[MartTable], methodology: str) -> str:
 
 
 # --- provenance ----------------------------------------------------------------------------------
-INPUT_COLUMNS = ("kind", "submitter", "period", "report_type", "sha256", "received_at", "status")
-
-
 def current_inputs(warehouse: Warehouse, period: str) -> list[dict[str, str]]:
-    """The submissions current for every period up to ``period``: what the release was made from.
-    Only the identifying metadata leaves the warehouse (never the rows, never the archive keys)."""
-    if not warehouse.table_exists("raw", "submissions"):
-        return []
-    rows = warehouse.rows(
-        "select kind, submitter, period, report_type, sha256, received_at, status from raw.submissions "
-        "where is_current and status <> 'rejected' and period <= ? "
-        "order by period, kind, submitter, report_type",
-        [period],
-    )
-    inputs = []
-    for row in rows:
-        record = dict(zip(INPUT_COLUMNS, row, strict=True))
-        received = record["received_at"]
-        record["received_at"] = received.isoformat() if hasattr(received, "isoformat") else str(received)
-        inputs.append({k: str(v) for k, v in record.items()})
-    return inputs
+    """The submissions the published marts of every period up to ``period`` were built from: what the
+    release was made from (recorded at each promotion, :func:`qamtu.quality.candidate.promoted_inputs`)."""
+    from qamtu.quality.candidate import promoted_inputs
+
+    return promoted_inputs(warehouse, period)

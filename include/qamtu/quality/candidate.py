@@ -37,7 +37,13 @@ _LOG_TABLES = {
               "audited_at TIMESTAMP WITH TIME ZONE",
     "promotions": "audit_id TEXT, period TEXT, source_schema TEXT, target_schema TEXT, fingerprint TEXT, "
                   "tables BIGINT, rows_promoted BIGINT, promoted_at TIMESTAMP WITH TIME ZONE",
+    # The submissions the published marts of each period were built from (replaced at each promotion).
+    "promoted_inputs": "audit_id TEXT, period TEXT, kind TEXT, submitter TEXT, report_type TEXT, sha256 TEXT, "
+                       "received_at TEXT, status TEXT",
 }
+# What a release names of each submission it was made from: identifying metadata only (never the rows,
+# never the archive keys).
+INPUT_COLUMNS = ("kind", "submitter", "period", "report_type", "sha256", "received_at", "status")
 
 
 class PromotionRefused(RuntimeError):
@@ -82,6 +88,9 @@ def record_build(warehouse, summary: dict[str, Any], schema: str = CANDIDATE_SCH
     periods = ([r[0] for r in warehouse.rows(f"select distinct period from {quote_ident(schema)}.dim_period")]
                if warehouse.table_exists(schema, "dim_period") else [])
     kept["fingerprints"] = {period: candidate_fingerprint(warehouse, schema, period) for period in periods}
+    # ... and what it was built from: promoting a period carries these to its release, whatever has been
+    # ingested since (a resubmission waiting for its own build is not in the published figures yet).
+    kept["inputs"] = current_submissions(warehouse)
     warehouse.execute(
         f"insert into {LOG_SCHEMA}.candidate_builds values (?, ?, ?, ?, ?, ?)",
         [build_id, schema, summary.get("period"), _now(), bool(summary.get("success")),
@@ -103,6 +112,51 @@ def last_build(warehouse, schema: str = CANDIDATE_SCHEMA, period: str | None = N
     if period is not None and (build.get("fingerprints") or {}).get(period) != fingerprint:
         return None
     return build
+
+
+def current_submissions(warehouse, up_to: str | None = None) -> list[dict[str, str]]:
+    """The submissions current now (accepted or partly accepted), in INPUT_COLUMNS, as text."""
+    if not warehouse.table_exists("raw", "submissions"):
+        return []
+    rows = warehouse.rows(
+        f"select {', '.join(INPUT_COLUMNS)} from raw.submissions where is_current and status <> 'rejected' "
+        "and (cast(? as text) is null or period <= ?) order by period, kind, submitter, report_type",
+        [up_to, up_to])
+    inputs = []
+    for row in rows:
+        record = dict(zip(INPUT_COLUMNS, row, strict=True))
+        received = record["received_at"]
+        record["received_at"] = received.isoformat() if hasattr(received, "isoformat") else str(received)
+        inputs.append({k: str(v) for k, v in record.items()})
+    return inputs
+
+
+def promoted_inputs(warehouse, up_to: str) -> list[dict[str, str]]:
+    """What the published marts of every period up to ``up_to`` were built from: each promoted period's
+    inputs as its promotion recorded them; a period promoted before they were recorded, from raw."""
+    recorded: list[dict[str, str]] = []
+    if warehouse.table_exists(LOG_SCHEMA, "promoted_inputs"):
+        recorded = [dict(zip(INPUT_COLUMNS, row, strict=True)) for row in warehouse.rows(
+            f"select {', '.join(INPUT_COLUMNS)} from {LOG_SCHEMA}.promoted_inputs where period <= ?", [up_to])]
+    covered = {item["period"] for item in recorded}
+    inputs = recorded + [item for item in current_submissions(warehouse, up_to) if item["period"] not in covered]
+    return sorted(inputs, key=lambda i: (i["period"], i["kind"], i["submitter"], i["report_type"]))
+
+
+def _record_inputs(warehouse, audit: dict[str, Any], source: str) -> None:
+    """At promotion: the inputs of the build the audit judged (its rows, its fingerprint)."""
+    period = audit["period"]
+    build = last_build(warehouse, source, period, audit["fingerprint"]) or {}
+    inputs = build.get("inputs")
+    if inputs is None:  # built before builds recorded their inputs: the submissions current now
+        inputs = current_submissions(warehouse)
+    warehouse.execute(f"delete from {LOG_SCHEMA}.promoted_inputs where period = ?", [period])
+    for item in inputs:
+        if item["period"] == period:
+            warehouse.execute(f"insert into {LOG_SCHEMA}.promoted_inputs values (?, ?, ?, ?, ?, ?, ?, ?)",
+                              [audit["audit_id"], *(item[c] for c in ("period", "kind", "submitter",
+                                                                      "report_type", "sha256", "received_at",
+                                                                      "status"))])
 
 
 # --- fingerprint ---------------------------------------------------------------------------------
@@ -229,6 +283,7 @@ def _copy(warehouse, audits: list[dict[str, Any]], source: str, target: str, ech
             warehouse.execute(f"insert into {LOG_SCHEMA}.promotions values (?, ?, ?, ?, ?, ?, ?, ?)",
                               [audit["audit_id"], audit["period"], source, target, audit["fingerprint"],
                                len(tables), total_rows, now])
+            _record_inputs(warehouse, audit, source)
         checkpoint("promote:before-commit")
         warehouse.execute("commit")
     except BaseException:
