@@ -6,8 +6,9 @@ PY := $(VENV)/bin/python
 PERIODS ?= 2026-01..2026-03
 SCALE ?= 0.05
 SEED ?= 7
-# `make test`: pytest-xdist workers, a test file per worker at a time (module fixtures run once); then the
-# Airflow cluster test alone (its five processes need the cores).
+# `make test`: pytest-xdist workers, a test file per worker at a time (module fixtures run once; the costly
+# pipeline states are built once per run for all workers: tests/shared_homes.py); beside them, the Airflow
+# cluster test, whose services spend most of their time waiting on each other (its log follows the run's).
 TEST_WORKERS ?= 2
 PYTEST = $(VENV)/bin/python -m pytest -q -p no:cacheprovider --timeout=900 --durations=15
 export DO_NOT_TRACK := 1
@@ -48,9 +49,11 @@ lint: setup
 test: setup lint
 	bash scripts/install_system_tools.sh
 	bash scripts/ensure_services.sh
-	status=0; \
+	status=0; cluster_log=$$(mktemp); \
+	$(PYTEST) -m cluster tests > $$cluster_log 2>&1 & cluster=$$!; \
 	$(PYTEST) -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not cluster" tests || status=1; \
-	$(PYTEST) -m cluster tests || status=1; \
+	wait $$cluster || status=1; \
+	echo "--- the Airflow cluster test (run beside the others) ---"; cat $$cluster_log; rm -f $$cluster_log; \
 	exit $$status
 
 # The daily loop: everything but the end-to-end runs (tests/e2e, the deployment tests, slow/cluster marks).

@@ -72,6 +72,7 @@ def alerts_in(home):
     return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))] if folder.exists() else []
 
 
+@pytest.mark.slow  # a DAG run under dag.test() in a fresh Airflow process
 def test_failed_task_writes_one_alert_after_its_retries_and_posts_the_webhook(tmp_path):
     with Webhook() as hook:
         done = run_in_fresh_airflow(tmp_path, {"failing_probe.py": FAILING_DAG}, "failing_probe",
@@ -122,6 +123,7 @@ def test_alert_severity_is_checked(tmp_path):
         raise_alert("x", severity="panic", settings=Settings(home=tmp_path))
 
 
+@pytest.mark.slow  # a DAG run under dag.test() in a fresh Airflow process
 def test_build_with_no_data_yet_is_skipped_not_failed(tmp_path):
     """The reference Asset can trigger build_coverage_marts before any submission is loaded: the plan
     skips, and so does everything after it; the run succeeds and writes no alert (it once failed

@@ -1,6 +1,8 @@
-"""A defect only the audit can see, through Airflow on the embedded default: the audit fails,
-nothing is published for that period, one alert is written; the operator's clean resubmission then
-publishes, and the month published before is untouched.
+"""The whole pipeline THROUGH AIRFLOW on the embedded default (DuckDB file, local folders), as `make
+run` runs it: two generated months, a defect only the audit can see in the second. The first month
+is published with the generator's truth; the audit of the second fails, nothing is published for it,
+one alert is written; the operator's clean resubmission then runs every DAG again and publishes, and
+the month published before is untouched. (PostgreSQL + S3 through Airflow: test_pipeline_airflow.py.)
 
 And one policy for dbt tests on both paths: data that fails a dbt test of error severity blocks the
 candidate through Airflow exactly as it does in process (`qamtu build → audit`)."""
@@ -15,6 +17,7 @@ from airflow_pipeline import (
     BROKEN_COLUMN,
     BROKEN_MODEL,
     PERIODS,
+    PIPELINE_DAGS,
     SCALE,
     SEED,
     assert_release_matches_truth,
@@ -36,7 +39,7 @@ pytestmark = [pytest.mark.slow]
 AUDIT_DEFECT = "households_passed_above_settlement"
 
 
-def test_audit_failure_publishes_nothing_alerts_and_the_clean_resubmission_publishes(local_settings):
+def test_two_months_through_airflow_an_audit_failure_and_the_clean_resubmission(local_settings):
     from qamtu.generate import DEFECTS, generate_submissions
 
     settings = local_settings
@@ -53,11 +56,13 @@ def test_audit_failure_publishes_nothing_alerts_and_the_clean_resubmission_publi
                    if d["name"] == AUDIT_DEFECT]
 
     states = dag_run_states(settings)
-    assert states["build_coverage_marts"] == ["success"]
-    assert states["audit_and_publish"] == ["failed"]
+    assert {dag_id: states.get(dag_id) for dag_id in PIPELINE_DAGS} == {
+        "reference_data": ["success"], "ingest_submissions": ["success"], "build_coverage_marts": ["success"],
+        "audit_and_publish": ["failed"]}
     area = publication(settings)
-    # The clean month is published; the bad one is not.
+    # The clean month is published with the truth's figures, and the run says where; the bad one is not.
     assert_release_matches_truth(area, PERIODS[0], expected)
+    assert_run_printed_release(done.stdout, home, PERIODS[0], expected)
     assert latest_pointer(area, bad_period) is None
     assert not area.list(f"releases/{bad_period}/")
     assert f"{bad_period}: NOT published" in done.stdout
@@ -79,7 +84,11 @@ def test_audit_failure_publishes_nothing_alerts_and_the_clean_resubmission_publi
     generate_submissions(out=home, periods=[bad_period], scale=SCALE, seed=SEED)
     again = run_pipeline(settings, "--no-generate", "--periods", ",".join(PERIODS))
     assert again.returncode == 0, explain(again)
+    # Every DAG ran again through Airflow and succeeded.
+    assert {dag_id: dag_run_states(settings)[dag_id][-1] for dag_id in PIPELINE_DAGS} == {
+        dag_id: "success" for dag_id in PIPELINE_DAGS}
     assert_release_matches_truth(area, bad_period, expected)
+    assert_run_printed_release(again.stdout, home, bad_period, expected)
     assert latest_pointer(area, bad_period)["version"] == 1
     # The month published before is untouched: same files, same bytes, still v1.
     assert {o.key: area.sha256(o.key) for o in area.list(f"releases/{PERIODS[0]}/")} == first_release
@@ -92,6 +101,20 @@ def test_audit_failure_publishes_nothing_alerts_and_the_clean_resubmission_publi
             "select count(*) from raw.submissions where period = ? and not is_current and superseded_by is not null",
             [bad_period])[0]
     assert superseded == 1
+    # The warehouse is the embedded DuckDB file; the one error alert was the audit's.
+    assert (home / "warehouse.duckdb").stat().st_size > 0
+    alerts = [json.loads(p.read_text()) for p in sorted((home / "alerts").glob("*.json"))]
+    assert [a["kind"] for a in alerts if a["severity"] == "error"] == ["audit_failed"]
+
+
+def assert_run_printed_release(stdout: str, home: Path, period: str, expected: dict) -> None:
+    """The run ends by printing the release's path, its headline figures and the report's path."""
+    release_dir = home / "publication" / "releases" / period / "v1"
+    assert f"{period}: release v1 at {release_dir}/" in stdout
+    assert f"report: {release_dir / 'report.html'}" in stdout
+    assert (release_dir / "report.html").stat().st_size > 10_000
+    fibre_new = expected["national"][period]["villages_fibre_new"]
+    assert any(line.split() == ["villages_fibre_new", f"{fibre_new:,}"] for line in stdout.splitlines())
 
 
 # --- a dbt test of error severity fails: the same verdict through Airflow as in process ---------------------
@@ -115,10 +138,10 @@ def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow
     period = PERIODS[0]
     (broken_test,) = error_severity_tests_on(BROKEN_MODEL, BROKEN_COLUMN)
 
-    # Land and ingest a clean month through Airflow, then break it where only dbt's test looks.
-    done = run_pipeline(settings, "--periods", period, "--scale", str(SCALE), "--seed", str(SEED),
-                        "--stop-after", "ingest_submissions")
-    assert done.returncode == 0, explain(done)
+    # Land and ingest a clean month (in process: both paths then read the same raw rows), then break it
+    # where only dbt's test looks.
+    pipeline.generate_sample([period], SCALE, SEED, settings, echo=lambda *_: None)
+    pipeline.ingest(settings)
     assert break_fines_in_raw(settings, period) == 1
     # The same broken warehouse and landing, for the in-process path (its own home).
     in_process = Settings(home=home.parent / f"{home.name}-in-process", warehouse="duckdb", storage="local")

@@ -1,12 +1,11 @@
-"""The whole pipeline THROUGH AIRFLOW, as `make run` runs it: generated submissions for two periods,
-then reference_data → ingest_submissions → build_coverage_marts (Cosmos) → audit_and_publish with
+"""The whole pipeline THROUGH AIRFLOW, as `make run` runs it, scaled out by configuration only: a
+PostgreSQL warehouse and S3 (moto's server on loopback). Generated submissions for two periods, then
+reference_data → ingest_submissions → build_coverage_marts (Cosmos) → audit_and_publish with
 ``dag.test()`` on SQLite metadata (``scripts/run_through_airflow.py``, in its own process), and the
 published headline figures compared with the generator's own truth (``truth/expected.json``).
 
-- embedded default: DuckDB file, local folders;
-- scale-out by configuration only: PostgreSQL warehouse + S3 (moto's server on loopback).
-
-A defect only the audit can see: test_audit_failure_airflow.py.
+The embedded default (DuckDB file, local folders), with a defect only the audit can see and its
+clean resubmission: test_audit_failure_airflow.py.
 """
 
 from __future__ import annotations
@@ -23,41 +22,11 @@ from airflow_pipeline import (
     assert_release_matches_truth,
     dag_run_states,
     explain,
-    latest_pointer,
     publication,
     run_pipeline,
 )
 
 pytestmark = [pytest.mark.slow]
-
-
-# --- embedded default --------------------------------------------------------------------------------
-def test_two_periods_through_airflow_on_the_embedded_default(local_settings):
-    settings = local_settings
-    done = run_pipeline(settings, "--periods", ",".join(PERIODS), "--scale", str(SCALE), "--seed", str(SEED))
-    assert done.returncode == 0, explain(done)
-
-    # Every pipeline DAG ran once through Airflow and succeeded.
-    states = dag_run_states(settings)
-    assert {dag_id: states.get(dag_id) for dag_id in PIPELINE_DAGS} == {d: ["success"] for d in PIPELINE_DAGS}
-
-    expected = json.loads((Path(settings.home) / "truth" / "expected.json").read_text())
-    area = publication(settings)
-    for period in PERIODS:
-        pointer = latest_pointer(area, period)
-        assert pointer and pointer["version"] == 1
-        assert_release_matches_truth(area, period, expected)
-        # The run ends by printing the release path, the headline figures and the report's path.
-        release_dir = Path(settings.home) / "publication" / "releases" / period / "v1"
-        assert f"{period}: release v1 at {release_dir}/" in done.stdout
-        assert f"report: {release_dir / 'report.html'}" in done.stdout
-        assert (release_dir / "report.html").stat().st_size > 10_000
-        fibre_new = expected["national"][period]["villages_fibre_new"]
-        assert any(line.split() == ["villages_fibre_new", f"{fibre_new:,}"] for line in done.stdout.splitlines())
-    # The warehouse is the embedded DuckDB file, the areas are local folders.
-    assert (Path(settings.home) / "warehouse.duckdb").stat().st_size > 0
-    alerts = [json.loads(p.read_text()) for p in (Path(settings.home) / "alerts").glob("*.json")]
-    assert [a for a in alerts if a["severity"] == "error"] == []
 
 
 # --- PostgreSQL + S3 ------------------------------------------------------------------------------------

@@ -24,7 +24,6 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[2]
 PERIODS = ["2026-01", "2026-02"]
-SCALE, SEED = 0.02, 7
 REVISED = PERIODS[-1]
 NOTE = "Kcell resubmitted its fibre report for February without one settlement"
 REGIONS = ("11", "35", "63")  # three regions whose figures are checked on the pages
@@ -39,41 +38,23 @@ def _browser_module():
     return module
 
 
-def _resubmit_without_one_row(landing: Path) -> bytes:
-    """kcell sends its February fibre file again, its last data row left out (a new file, same key).
-    Bytes, not text: the file is in the submitter's own encoding."""
-    path = landing / "operator" / "kcell" / REVISED / "settlement_fiber.csv"
-    lines = path.read_bytes().rstrip(b"\r\n").split(b"\n")
-    assert len(lines) > 3, f"{path}: too few rows to revise"
-    path.write_bytes(b"\n".join(lines[:-1]) + b"\n")
-    return lines[-1]
-
-
-def _build_audit_publish(settings, periods, notes=None) -> None:
-    from qamtu import pipeline
-
-    for period in periods:
-        outcome = pipeline.run_period(period, settings, echo=lambda *_: None, notes=notes)
-        assert outcome.get("published"), (period, outcome)
-
-
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """Two months published, then a v2 of the second; returns (settings, publication folder)."""
+    """Two months the pipeline built and promoted, published, then a v2 of the second (kcell resubmitted
+    its February fibre report without one settlement: tests/shared_homes.py); (settings, publication folder)."""
     from qamtu import pipeline
+    from qamtu.publish import publish_release
     from qamtu.settings import Settings
+    from shared_homes import REVISED_PERIODS, copy_home, revised_months
 
-    home = tmp_path_factory.mktemp("portal") / "home"
-    home.mkdir()
+    assert REVISED in REVISED_PERIODS
+    home = copy_home(revised_months(tmp_path_factory), tmp_path_factory.mktemp("portal") / "home")
     settings = Settings(home=home, warehouse="duckdb", storage="local")
     quiet = lambda *_: None  # noqa: E731
-    pipeline.generate_sample(PERIODS, SCALE, SEED, settings, echo=quiet)
-    pipeline.load_reference(settings, echo=quiet)
-    pipeline.ingest(settings)
-    _build_audit_publish(settings, PERIODS)
-    _resubmit_without_one_row(home / "landing")
-    pipeline.ingest(settings)
-    _build_audit_publish(settings, [REVISED], notes=NOTE)
+    # The months as first promoted (their audits passed), then the gate promotes February's audited revision.
+    for period in PERIODS:
+        assert publish_release(period, settings=settings, echo=quiet)["version"] == 1
+    assert pipeline.publish(REVISED, settings, echo=quiet, notes=NOTE)["version"] == 2
     folder = home / "publication"
     assert json.loads((folder / "latest" / f"{REVISED}.json").read_text())["version"] == 2
     return settings, folder

@@ -39,11 +39,15 @@ def report_file(tmp_path_factory) -> Path:
     if not CHROMIUM.exists():
         pytest.fail("Debian's chromium is missing: run scripts/install_system_tools.sh "
                     "(apt-get install -y chromium)")
+    from shared_homes import copy_home, revised_months
+
     helpers = _publish_helpers()
     home = tmp_path_factory.mktemp("report") / "home"
-    marts = helpers.prepare_marts(home)
+    # Months the pipeline built: February published, then March, then March revised (kcell's resubmission).
+    marts = helpers.PipelineMarts(copy_home(revised_months(tmp_path_factory), home))
     helpers.publish(marts, period=helpers.PERIODS[-2])
-    marts.resubmit(helpers.PERIOD, "35", "villages_fibre_new", 5)
+    helpers.publish(marts)
+    marts.revise(helpers.PERIOD)
     release, _ = helpers.publish(marts, notes="Kcell corrected its fibre report")
     folder = home / "publication" / release["path"]
     if not (folder / "report.html").is_file():  # S3 or another backend: fetch the release locally

@@ -20,6 +20,9 @@ from qamtu.quality import PromotionRefused, audit_warehouse, build_candidate, pr
 from qamtu.settings import Settings, reload_settings
 from qamtu.warehouse import connect
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PERIODS = ("2026-01", "2026-02")
 CLEAN, DEFECTIVE = PERIODS
 SEED = 11

@@ -20,6 +20,9 @@ from qamtu.reference import load_into_warehouse, settlements
 from qamtu.settings import Settings
 from qamtu.warehouse import connect
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 SETTLEMENTS = settlements().set_index("kato_code")
 REGION = "10"

@@ -23,6 +23,9 @@ from qamtu.quality import build_candidate, run_audit
 from qamtu.settings import Settings, reload_settings
 from qamtu.warehouse import connect
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PERIODS = ("2026-01", "2026-02", "2026-03")
 LAST = PERIODS[-1]
 CLAIM_DEFECTS = ("challenge_unknown_settlement", "response_unknown_challenge", "response_after_deadline")

@@ -17,6 +17,9 @@ from qamtu.reference import cities_5g, load_into_warehouse, settlements
 from qamtu.settings import Settings
 from qamtu.warehouse import connect
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PERIODS = ["2026-01", "2026-02", "2026-03"]
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 

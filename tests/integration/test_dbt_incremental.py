@@ -16,6 +16,9 @@ from qamtu.settings import Settings
 from qamtu.warehouse import connect
 from qamtu.warehouse.dbt_runner import build_marts
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 VILLAGE = sorted(settlements().query("is_rural and region_code == '15'")["kato_code"])[0]
 SPEED_MART = "+fct_speed_tests_summary"
 TAMPERED = -1.0  # a value no build writes: where it survives, that month was not rebuilt

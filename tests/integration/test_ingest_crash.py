@@ -21,6 +21,9 @@ from pathlib import Path
 
 import pytest
 
+# Kills an ingest process at every step and recovers (a minute or more): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions" / "good"
 QAMTU = Path(sys.executable).parent / "qamtu"
 # Landing key → bytes: a small CSV of each kind of path (small parsed files, an x-large csv.gz

@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pytest
 
+# Runs the ingest DAG under Airflow's dag.test() (a minute or more): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 FIXTURES = REPO / "tests" / "fixtures" / "submissions"
 

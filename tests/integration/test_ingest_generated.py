@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PERIODS = ["2026-02", "2026-03"]
 SCALE = 0.001
 TODAY = dt.date(2026, 4, 15)

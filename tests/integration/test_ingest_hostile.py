@@ -20,6 +20,9 @@ from pathlib import Path
 
 import pytest
 
+# Feeds large hostile files under a memory bound (a minute or more): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 QAMTU = Path(sys.executable).parent / "qamtu"
 PEAK_LIMIT = 2 * 1024**3
 SPEED_HEADER = "test_id,measured_at,latitude,longitude,kato_code,operator,technology,download_mbps,upload_mbps,latency_ms"

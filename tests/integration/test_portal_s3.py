@@ -12,6 +12,9 @@ from pathlib import Path
 
 import pytest
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[2]
 HREF = re.compile(r'(?:href|src)="([^"]+)"')
 
@@ -24,11 +27,12 @@ def _publish_helpers():
 
 
 @pytest.fixture()
-def s3_marts(tmp_path, s3_endpoint, monkeypatch):
+def s3_marts(tmp_path, tmp_path_factory, s3_endpoint, monkeypatch):
     import boto3
+    from shared_homes import copy_home, revised_months
 
     helpers = _publish_helpers()
-    marts = helpers.prepare_marts(tmp_path / "home")
+    marts = helpers.PipelineMarts(copy_home(revised_months(tmp_path_factory), tmp_path / "home"))
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     bucket = "qamtu-portal-" + hashlib.sha1(str(tmp_path).encode()).hexdigest()[:10]
@@ -75,7 +79,7 @@ def test_portal_links_resolve_inside_the_bucket_and_a_publish_switches_builds(s3
     assert resolved > 1000
     assert "api/v1/index.json" in keys and "api/v1/schemas/indicator.schema.json" in keys
 
-    marts.resubmit(helpers.PERIOD, "35", "villages_fibre_new", 2)
+    marts.revise(helpers.PERIOD)
     second, _ = helpers.publish(marts, notes="kcell corrected its report")
     assert second["version"] == 2
     keys = _keys(client, bucket)

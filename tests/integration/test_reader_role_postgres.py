@@ -19,6 +19,9 @@ import pyarrow.parquet as pq
 import pytest
 from qamtu.settings import Settings
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PG = {"host": "127.0.0.1", "port": 5432}
 QUARANTINED_DEFECTS = ["coordinates_outside_kazakhstan", "speed_out_of_range"]
 PERIOD = "2026-01"

@@ -18,6 +18,9 @@ import psycopg2
 import pytest
 from dbt_fixtures import copy_raw_layer
 
+# Builds whole pipelines or dbt projects (minutes): `make test` runs it; the daily `make check` does not.
+pytestmark = pytest.mark.slow
+
 PERIOD = "2026-01"
 PG = {"host": "127.0.0.1", "port": 5432, "user": "postgres"}
 FLOAT_NOISE = re.compile(rb"\d\.\d*(?:0000000\d|9999999\d)")
