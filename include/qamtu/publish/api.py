@@ -46,16 +46,23 @@ _OBSERVATION = {
 _LABELS = {"type": "object", "required": ["kk", "ru", "en"],
            "properties": {lang: {"type": "string"} for lang in ("kk", "ru", "en")}}
 
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "index": {
+
+def _document(kind: str, title: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one kind of API document: every document names the API version (``api``)
+    and its schema (``schema``) before its own properties."""
+    return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "index.schema.json",
-        "title": "Qamtu open-data API: index",
+        "$id": SCHEMA_BASE + f"{kind}.schema.json",
+        "title": f"Qamtu open-data API: {title}",
         "type": "object",
-        "required": ["api", "schema", "indicators", "releases"],
-        "properties": {
-            "api": {"const": "qamtu/v1"},
-            "schema": {"type": "string"},
+        "required": ["api", "schema", *required],
+        "properties": {"api": {"const": "qamtu/v1"}, "schema": {"type": "string"}, **properties},
+    }
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "index": _document(
+        "index", "index", ["indicators", "releases"], {
             "indicators": {"type": "array", "items": {
                 "type": "object", "required": ["code", "names", "unit", "areas"],
                 "properties": {"code": {"type": "string"}, "names": _LABELS, "unit": {"type": "string"},
@@ -72,28 +79,18 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "object", "required": ["name", "table", "href"],
                 "properties": {"name": {"type": "string"}, "table": {"type": "string"}, "href": {"type": "string"}}}},
         },
-    },
-    "indicator": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "indicator.schema.json",
-        "title": "Qamtu open-data API: one indicator in one area, every period and version",
-        "type": "object",
-        "required": ["api", "schema", "indicator", "area", "names", "unit", "observations"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "indicator": _document(
+        "indicator", "one indicator in one area, every period and version",
+        ["indicator", "area", "names", "unit", "observations"], {
             "indicator": {"type": "string"}, "area": {"type": "string"}, "names": _LABELS,
             "area_names": _LABELS, "unit": {"type": "string"},
             "observations": {"type": "array", "items": _OBSERVATION},
         },
-    },
-    "statistics": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "statistics.schema.json",
-        "title": "Qamtu open-data API: a published statistics table, every period (as of the newest release)",
-        "type": "object",
-        "required": ["api", "schema", "name", "table", "release", "columns", "rows"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "statistics": _document(
+        "statistics", "a published statistics table, every period (as of the newest release)",
+        ["name", "table", "release", "columns", "rows"], {
             "name": {"type": "string"}, "table": {"type": "string"},
             "release": {"type": "object", "required": ["period", "version", "href"]},
             "columns": {"type": "array", "items": {
@@ -102,15 +99,9 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "description": {"type": "string"}}}},
             "rows": {"type": "array", "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
         },
-    },
-    "release": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "release.schema.json",
-        "title": "Qamtu open-data API: one release",
-        "type": "object",
-        "required": ["api", "schema", "period", "version", "published_at", "status", "files", "observations"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "release": _document(
+        "release", "one release", ["period", "version", "published_at", "status", "files", "observations"], {
             "period": {"type": "string"}, "version": {"type": "integer"}, "published_at": {"type": "string"},
             "status": {"enum": ["current", "superseded"]}, "notes": {"type": ["string", "null"]},
             "revised_figures": {"type": "integer"},
@@ -123,7 +114,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "obs_status": {"enum": ["A", "P", "M"]},
                                "status_reason": {"type": ["string", "null"]}}}},
         },
-    },
+    ),
 }
 
 
