@@ -21,7 +21,16 @@ from qamtu.generate.defects import DEFECTS
 from qamtu.generate.formats import AKIMAT_FORMATS, OPERATOR_FORMATS, FileFormat, Rendered, render
 from qamtu.generate.tables import Row, Table, stable_fraction
 from qamtu.generate.truth import PROGRAMME_START
-from qamtu.generate.world import MOBILE, STREAM, World, month_first_day, month_index, month_last_day, rng_for
+from qamtu.generate.world import (
+    MOBILE,
+    STREAM,
+    FibreLink,
+    World,
+    month_first_day,
+    month_index,
+    month_last_day,
+    rng_for,
+)
 
 TableKey = tuple[str, str, str]  # kind, submitter, report_type
 
@@ -463,56 +472,61 @@ def city_5g_area_above_city_area(ctx: Context) -> Injection:
                      details={"area_km2": area})
 
 
-def _connected_by(ctx: Context) -> dict[int, list[str]]:
-    by: dict[int, list[str]] = {}
-    for link in ctx.world.fibre_links:
-        if link.status(ctx.m) == "connected":
-            by.setdefault(link.settlement, []).append(link.operator)
+def _connected_links(world: World, m: int) -> dict[int, list[FibreLink]]:
+    """Settlement → its fibre links connected in month ``m``, in the world's order."""
+    by: dict[int, list[FibreLink]] = {}
+    for link in world.fibre_links:
+        if link.status(m) == "connected":
+            by.setdefault(link.settlement, []).append(link)
     return by
 
 
-def operator_akimat_disagree(ctx: Context) -> Injection:
-    name = "operator_akimat_disagree"
+def _connected_by(ctx: Context) -> dict[int, list[str]]:
+    """Settlement → the operators whose fibre connects it this period."""
+    return {i: [link.operator for link in links] for i, links in _connected_links(ctx.world, ctx.m).items()}
+
+
+def _require_previous(ctx: Context) -> None:
+    """A cross-period defect needs the previous month among the generated periods."""
+    if not ctx.has_previous:
+        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+
+
+def _akimat_contradicts_operators(ctx: Context, name: str, operators_connect: bool) -> Injection:
+    """An akimat's settlement_connectivity row of a rural settlement of its region says has_fibre the
+    opposite of the operators: no where an operator reports it fibre-connected (``operators_connect``),
+    yes where none does."""
     world = ctx.world
     rng = ctx.rng(name)
     a = _akimat(ctx, name, villages_only=True)
     connected = _connected_by(ctx)
-    candidates = [i for i in world.by_region[a] if world.rural[i] and i in connected]
+    candidates = [i for i in world.by_region[a] if world.rural[i] and (i in connected) == operators_connect]
+    if not candidates:
+        raise DefectSkipped(f"no rural settlement of region {a} has fibre in {ctx.period}" if operators_connect
+                            else f"every settlement of region {a} has fibre in {ctx.period}")
     i = candidates[int(rng.integers(len(candidates)))]
     table = ctx.table("akimat", a, "settlement_connectivity")
     row = next(r for r in table.rows if r["kato_code"] == world.codes[i])
-    row["has_fibre"] = False
+    row["has_fibre"] = not operators_connect
     return Injection(name, ("akimat", a, "settlement_connectivity"), row, "row", kato_code=world.codes[i],
-                     operator=sorted(connected[i])[0], region_code=a, field="has_fibre", value=False)
+                     operator=sorted(connected[i])[0] if operators_connect else None, region_code=a,
+                     field="has_fibre", value=row["has_fibre"])
+
+
+def operator_akimat_disagree(ctx: Context) -> Injection:
+    return _akimat_contradicts_operators(ctx, "operator_akimat_disagree", operators_connect=True)
 
 
 def akimat_fibre_without_operator(ctx: Context) -> Injection:
-    name = "akimat_fibre_without_operator"
-    world = ctx.world
-    rng = ctx.rng(name)
-    a = _akimat(ctx, name, villages_only=True)
-    connected = _connected_by(ctx)
-    candidates = [i for i in world.by_region[a] if world.rural[i] and i not in connected]
-    if not candidates:
-        raise DefectSkipped(f"every settlement of region {a} has fibre in {ctx.period}")
-    i = candidates[int(rng.integers(len(candidates)))]
-    table = ctx.table("akimat", a, "settlement_connectivity")
-    row = next(r for r in table.rows if r["kato_code"] == world.codes[i])
-    row["has_fibre"] = True
-    return Injection(name, ("akimat", a, "settlement_connectivity"), row, "row", kato_code=world.codes[i],
-                     region_code=a, field="has_fibre", value=True)
+    return _akimat_contradicts_operators(ctx, "akimat_fibre_without_operator", operators_connect=False)
 
 
 def cumulative_drop(ctx: Context) -> Injection:
     name = "cumulative_drop"
-    if not ctx.has_previous:
-        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+    _require_previous(ctx)
     world = ctx.world
     m = ctx.m
-    links_of: dict[int, list] = {}
-    for link in world.fibre_links:
-        if link.status(m) == "connected":
-            links_of.setdefault(link.settlement, []).append(link)
+    links_of = _connected_links(world, m)
 
     def harmless(link) -> bool:
         # Leaving this link out changes no headline figure: another operator keeps the settlement
@@ -554,8 +568,7 @@ def cumulative_drop(ctx: Context) -> Injection:
 
 def covered_km_drop(ctx: Context) -> Injection:
     name = "covered_km_drop"
-    if not ctx.has_previous:
-        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+    _require_previous(ctx)
     world = ctx.world
     m = ctx.m
     pieces_of: dict[str, list] = {}
