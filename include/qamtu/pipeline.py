@@ -52,9 +52,11 @@ def land_generated(folder: Path, settings: Settings | None = None, echo: Echo = 
 
 
 def ingest(settings: Settings | None = None, progress=None) -> dict[str, Any]:
+    """Ingest everything new in landing; the run's summary in its JSON form
+    (:meth:`qamtu.ingest.IngestSummary.to_dict`), as ``qamtu ingest --json`` prints it."""
     from qamtu.ingest import ingest_new
 
-    return ingest_new(progress=progress, settings=settings or get_settings())
+    return ingest_new(progress=progress, settings=settings or get_settings()).to_dict()
 
 
 def known_periods(settings: Settings | None = None) -> list[str]:
