@@ -66,18 +66,22 @@ SCHEMAS: dict[str, dict[str, Any]] = {
             "indicators": {"type": "array", "items": {
                 "type": "object", "required": ["code", "names", "unit", "areas"],
                 "properties": {"code": {"type": "string"}, "names": _LABELS, "unit": {"type": "string"},
-                               "target": {"type": ["number", "null"]}, "deadline": {"type": ["string", "null"]},
+                               "target": {"type": ["number", "null"]},
+                               "deadline": {"type": ["string", "null"]},
                                "areas": {"type": "array", "items": {
                                    "type": "object", "required": ["area", "href"],
-                                   "properties": {"area": {"type": "string"}, "href": {"type": "string"}}}}}}},
+                                   "properties": {"area": {"type": "string"},
+                                                  "href": {"type": "string"}}}}}}},
             "releases": {"type": "array", "items": {
                 "type": "object", "required": ["period", "version", "published_at", "status", "href"],
                 "properties": {"period": {"type": "string"}, "version": {"type": "integer"},
-                               "published_at": {"type": "string"}, "status": {"enum": ["current", "superseded"]},
+                               "published_at": {"type": "string"},
+                               "status": {"enum": ["current", "superseded"]},
                                "notes": {"type": ["string", "null"]}, "href": {"type": "string"}}}},
             "statistics": {"type": "array", "items": {
                 "type": "object", "required": ["name", "table", "href"],
-                "properties": {"name": {"type": "string"}, "table": {"type": "string"}, "href": {"type": "string"}}}},
+                "properties": {"name": {"type": "string"}, "table": {"type": "string"},
+                               "href": {"type": "string"}}}},
         },
     ),
     "indicator": _document(
@@ -97,7 +101,8 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                 "type": "object", "required": ["name", "labels"],
                 "properties": {"name": {"type": "string"}, "labels": {"type": "object"},
                                "description": {"type": "string"}}}},
-            "rows": {"type": "array", "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
+            "rows": {"type": "array",
+                     "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
         },
     ),
     "release": _document(
@@ -141,7 +146,9 @@ def _area_order(area: str) -> tuple[bool, str]:
 def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
               targets: dict[str, dict[str, Any]], area_names: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Every API document: key (relative to the publication area) → JSON value."""
-    docs: dict[str, Any] = {f"{API_ROOT}/schemas/{kind}.schema.json": schema for kind, schema in SCHEMAS.items()}
+    docs: dict[str, Any] = {
+        f"{API_ROOT}/schemas/{kind}.schema.json": schema for kind, schema in SCHEMAS.items()
+    }
     series: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for release in data.releases:
         values = data.version_values.get((release.period, release.version), {})
@@ -175,7 +182,8 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         documented = data.docs[table_name].columns if table_name in data.docs else {}
         columns = [documented.get(column) or ColumnDoc(name=column) for column in table.column_names]
         docs[key] = {
-            "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name, "table": table_name,
+            "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name,
+            "table": table_name,
             "release": {"period": data.newest.period, "version": data.newest.version,
                         "href": _rel(key, release_key(data.newest.period, data.newest.version))},
             "columns": [{"name": c.name, "labels": c.labels, "description": c.description} for c in columns],
@@ -188,7 +196,8 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         key = indicator_key(indicator, area)
         observations.sort(key=lambda o: (o["period"], o["version"]))
         docs[key] = {
-            "api": "qamtu/v1", "schema": _rel(key, schema_key("indicator")), "indicator": indicator, "area": area,
+            "api": "qamtu/v1", "schema": _rel(key, schema_key("indicator")),
+            "indicator": indicator, "area": area,
             "names": indicator_names.get(indicator, {lang: indicator for lang in ("kk", "ru", "en")}),
             "area_names": area_names.get(area, {lang: area for lang in ("kk", "ru", "en")}),
             "unit": data.units.get(indicator, ""), "observations": observations,
