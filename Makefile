@@ -43,8 +43,12 @@ run: setup
 airflow: setup
 	bash scripts/airflow_standalone.sh
 
+# ruff (pyproject.toml, line length included) and sqlfluff (.sqlfluff: dbt models and tests with the jinja
+# templater, offline, and the audit's check templates).
 lint: setup
-	$(VENV)/bin/ruff check include dags tests bench
+	$(VENV)/bin/ruff check include dags tests bench scripts
+	PYTHONWARNINGS=ignore::UserWarning:multiprocessing.resource_tracker $(VENV)/bin/sqlfluff lint --processes 2 \
+		--disable-progress-bar dbt_project/models dbt_project/tests expectations/checks
 
 test: setup lint
 	bash scripts/install_system_tools.sh

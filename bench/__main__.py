@@ -46,7 +46,8 @@ BENCHMARKS = (
     Benchmark("audit", "bench_audit.py", "validation of one month vs the same checks as bare SQL (issue 5)",
               ("--rows", "500000", "--rounds", "1"),
               (r"^month ", r"^bare SQL", r"^audit ", r"^run_audit", r"^peak RSS", r"^target")),
-    Benchmark("pipeline", "bench_pipeline.py", "the full monthly run per stage vs the bare DuckDB baseline (issue 7)",
+    Benchmark("pipeline", "bench_pipeline.py",
+              "the full monthly run per stage vs the bare DuckDB baseline (issue 7)",
               ("--scale", "0.05"), (r"^pipeline \(no generate\)", r"^bare total", r"^pipeline ÷ bare",
                                     r"^national ", r"^PIPELINE FAILED", r"^machine:")),
     Benchmark("airflow", "bench_airflow.py", "one month through Airflow (dag.test) vs in process (issue 11)",
@@ -59,7 +60,8 @@ def run(benchmark: Benchmark, extra: list[str]) -> dict:
     """The benchmark in a fresh Python, its output streamed through; exit status, wall time, max RSS."""
     command = [sys.executable, str(BENCH / benchmark.script), *extra]
     print(f"\n=== {benchmark.name}: {benchmark.what}\n$ {' '.join(command)}", flush=True)
-    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False", "PYTHONUNBUFFERED": "1"}
+    env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+           "PYTHONUNBUFFERED": "1"}
     started = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                bufsize=1)
@@ -93,16 +95,18 @@ def main() -> int:
 
     chosen = [b for b in BENCHMARKS if not args.only or b.name in args.only]
     load = os.getloadavg()
-    print(f"{len(chosen)} benchmark(s), {'quick sizes' if args.quick else 'full size'}; {os.cpu_count()} cores, "
-          f"load average {load[0]:.2f} at start; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    print(f"{len(chosen)} benchmark(s), {'quick sizes' if args.quick else 'full size'}; {os.cpu_count()} "
+          f"cores, load average {load[0]:.2f} at start; {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     results = [run(b, list(b.quick) if args.quick else []) for b in chosen]
 
     print("\n=== summary" + (" (quick sizes: not the reported figures)" if args.quick else ""))
     print(f"{'benchmark':<11}{'status':>7}{'wall s':>9}{'max MiB':>9}  figures")
     for r in results:
         first, *rest = r["figures"] or ["(no figure line found: see its output above)"]
-        print(f"{r['name']:<11}{'ok' if r['status'] == 0 else 'FAIL':>7}{r['seconds']:>9.1f}{r['max_mib']:>9.0f}  "
-              f"{first}")
+        print(
+            f"{r['name']:<11}{'ok' if r['status'] == 0 else 'FAIL':>7}"
+            f"{r['seconds']:>9.1f}{r['max_mib']:>9.0f}  {first}"
+        )
         for line in rest:
             print(f"{'':<36}  {line}")
     return 0 if all(r["status"] == 0 for r in results) else 1

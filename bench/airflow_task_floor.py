@@ -1,5 +1,6 @@
-"""Airflow's own per-task floor under ``dag.test()``: a DAG of N chained no-op TaskFlow tasks on SQLite metadata,
-loaded through a DagBag as scripts/run_through_airflow.py loads dags/. ``python bench/airflow_task_floor.py 62``
+"""Airflow's own per-task floor under ``dag.test()``: a DAG of N chained no-op TaskFlow tasks on SQLite
+metadata, loaded through a DagBag as scripts/run_through_airflow.py loads dags/.
+``python bench/airflow_task_floor.py 62``
 (the quiet-machine figures in docs/benchmarks.md: 62 tasks 20.0 s, 1 task 11.3 s). It separates what any
 Airflow task costs from what the Cosmos dbt tasks add (bench/bench_airflow.py)."""
 

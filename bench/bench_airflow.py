@@ -3,7 +3,7 @@ in process (``qamtu.pipeline.run_all``, what ``qamtu run`` does) and through Air
 ``dag.test()`` on SQLite metadata, what ``make run`` does: ``scripts/run_through_airflow.py``) — with the
 ratio of their times, the peak memory of each and the load average of the machine around them.
 
-    .venv/bin/python bench/bench_airflow.py                  # one national month (SCALE=1.0, 10 M speed tests)
+    .venv/bin/python bench/bench_airflow.py           # one national month (SCALE=1.0, 10 M speed tests)
     .venv/bin/python bench/bench_airflow.py --scale 0.05     # a quick check
     .venv/bin/python bench/bench_airflow.py --keep /tmp/qamtu-bench-airflow
 
@@ -39,7 +39,9 @@ from peak_memory import PeakMemory  # bench/ is on sys.path: the benchmarks run 
 REPO = Path(__file__).resolve().parents[1]
 RUNNER = REPO / "scripts" / "run_through_airflow.py"
 TARGET_RATIO = 1.5
-DAG_LINE = re.compile(r"^Airflow: (?P<dag>\w+) .*→ (?P<state>\w+) in (?P<seconds>[\d.]+) s, (?P<tasks>\d+) task")
+DAG_LINE = re.compile(
+    r"^Airflow: (?P<dag>\w+) .*→ (?P<state>\w+) in (?P<seconds>[\d.]+) s, (?P<tasks>\d+) task"
+)
 
 
 def child_env(home: Path) -> dict[str, str]:
@@ -48,7 +50,8 @@ def child_env(home: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("QAMTU_", "AIRFLOW"))}
     env.update({"QAMTU_HOME": str(home), "QAMTU_WAREHOUSE": "duckdb", "QAMTU_STORAGE": "local",
                 "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
-                "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "SCARF_ANALYTICS": "false", "PYTHONUNBUFFERED": "1"})
+                "AIRFLOW__COSMOS__ENABLE_TELEMETRY": "False", "SCARF_ANALYTICS": "false",
+                "PYTHONUNBUFFERED": "1"})
     return env
 
 
@@ -64,7 +67,8 @@ def run_child(command: list[str], env: dict[str, str], echo: bool) -> dict:
             print("    " + line, end="", flush=True)
         lines.append(line.rstrip("\n"))
     _, status, usage = os.wait4(process.pid, 0)
-    return {"lines": lines, "exit": os.waitstatus_to_exitcode(status), "seconds": time.perf_counter() - started,
+    return {"lines": lines, "exit": os.waitstatus_to_exitcode(status),
+            "seconds": time.perf_counter() - started,
             "max_mib": usage.ru_maxrss / 1024}
 
 
@@ -108,8 +112,8 @@ def main() -> int:
         shutil.rmtree(home, ignore_errors=True)
         home.mkdir(parents=True)
     load_start = os.getloadavg()
-    print(f"one month ({args.period}, scale {args.scale}, seed {args.seed}); {os.cpu_count()} cores, load average "
-          f"{load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at start; "
+    print(f"one month ({args.period}, scale {args.scale}, seed {args.seed}); {os.cpu_count()} cores, load "
+          f"average {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} at start; "
           f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; work in {work}", flush=True)
 
     try:
@@ -127,7 +131,8 @@ def main() -> int:
             print(f"generated once in {generated['seconds']:.1f} s", flush=True)
         shutil.copytree(in_process_home / "landing", airflow_home / "landing")
 
-        in_process = run_child([sys.executable, str(Path(__file__).resolve()), "--in-process-child", "--period",
+        in_process = run_child([sys.executable, str(Path(__file__).resolve()),
+                                "--in-process-child", "--period",
                                 args.period], child_env(in_process_home), args.verbose)
         load_between = os.getloadavg()
         through_airflow = run_child([sys.executable, str(RUNNER), "--no-generate", "--periods", args.period],
@@ -156,15 +161,19 @@ def main() -> int:
 
     print(f"\nin process   call {inside['seconds']:7.1f} s   process {in_process['seconds']:7.1f} s   "
           f"peak {inside['peak_mib']:7.0f} MiB   max {in_process['max_mib']:7.0f} MiB")
-    print("             " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in inside["timings"].items()))
+    print(
+        "             " + ", ".join(f"{step} {seconds:.1f} s" for step, seconds in inside["timings"].items())
+    )
     print(f"Airflow      DAGs {dag_seconds:7.1f} s   process {through_airflow['seconds']:7.1f} s   "
           f"{'':>18}max {through_airflow['max_mib']:7.0f} MiB")
-    print("             " + ", ".join(f"{r['dag']} {float(r['seconds']):.1f} s ({r['tasks']} tasks)" for r in dag_runs))
+    print("             " + ", ".join(f"{r['dag']} {float(r['seconds']):.1f} s ({r['tasks']} "
+                                      "tasks)" for r in dag_runs))
     ratio = dag_seconds / inside["seconds"]
     print(f"Airflow ÷ in process: {ratio:.2f}× (DAGs ÷ call; target ≤ {TARGET_RATIO}×: "
           f"{'met' if ratio <= TARGET_RATIO else 'NOT met'}), "
           f"{through_airflow['seconds'] / in_process['seconds']:.2f}× process to process")
-    print(f"load average (1 min): {load_start[0]:.2f} at start, {load_between[0]:.2f} between, {load_end[0]:.2f} at end")
+    print(f"load average (1 min): {load_start[0]:.2f} at start, {load_between[0]:.2f} between, "
+          f"{load_end[0]:.2f} at end")
     print(f"releases of {args.period}: " + ", ".join(f"{k} v{v}" for k, v in versions.items()))
     if failed:  # the times are printed, but they are not the figures of a pipeline that worked
         print("\n".join(["BENCHMARK FAILED"] + failed))

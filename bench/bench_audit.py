@@ -67,11 +67,12 @@ def prepare(home: Path, rows: int) -> None:
     with connect(settings) as warehouse:
         con = warehouse.raw
         submission, key = con.execute(
-            "select submission_id, source_key from raw.submissions where is_current and report_type = 'speed_tests' "
-            "and period = ?", [AUDITED]).fetchone()
+            "select submission_id, source_key from raw.submissions where is_current and report_type = "
+            "'speed_tests' and period = ?", [AUDITED]).fetchone()
         # What a real month looks like: the generated month's (settlement, operator, technology) mix.
-        con.execute("create temp table mix as select row_number() over () - 1 as i, kato_code, operator, technology "
-                    "from (select distinct kato_code, operator, technology from raw.speed_tests where period = ?)",
+        con.execute("create temp table mix as select row_number() over () - 1 as i, kato_code, operator, "
+                    "technology from (select distinct kato_code, operator, technology from raw.speed_tests "
+                    "where period = ?)",
                     [AUDITED])
         mix = con.execute("select count(*) from mix").fetchone()[0]
         con.execute("delete from raw.speed_tests where period = ?", [AUDITED])
@@ -121,7 +122,8 @@ def bare_sql(warehouse) -> dict[str, int]:
         sql = relation_sql(suite, "marts_candidate", AUDITED, "duckdb", columns)
         row_level = [e for e in suite.expectations if not e.is_table_level and e.type not in UNIQUENESS_TYPES]
         if row_level:
-            counts = ", ".join(f"count(*) filter (where {failure_predicate(e, parameters)})" for e in row_level)
+            counts = ", ".join("count(*) filter (where "
+                               f"{failure_predicate(e, parameters)})" for e in row_level)
             for expectation, value in zip(row_level, warehouse.rows(f"select {counts} from ({sql}) as r")[0],
                                           strict=True):
                 flagged[expectation.id] = int(value)
@@ -159,7 +161,8 @@ def main() -> int:
         settings = Settings(home=home, warehouse="duckdb", storage="local")
         started = time.perf_counter()
         gx_context()  # GX's import and context: a process start-up cost, reported apart
-        print(f"GX import + ephemeral context: {time.perf_counter() - started:.1f}s (once per process, not counted)")
+        print(f"GX import + ephemeral context: {time.perf_counter() - started:.1f}s (once per process, not "
+              "counted)")
 
         audits, runs, bares = [], [], []
         peak = 0
@@ -188,8 +191,10 @@ def main() -> int:
         assert not differ, f"the audit and the bare SQL disagree: {differ}"
         speed = next(s for s in result["suites"] if s["suite"] == "checks/speed_tests")
         bare, audit, full = min(bares), min(audits), min(runs)
-        print(f"month {AUDITED}: {speed['rows']:,} speed tests; {len(result['expectations'])} expectations in "
-              f"{len(result['suites'])} suites; publishable={result['publishable']}")
+        print(
+            f"month {AUDITED}: {speed['rows']:,} speed tests; {len(result['expectations'])} expectations in "
+            f"{len(result['suites'])} suites; publishable={result['publishable']}"
+        )
         print(f"bare SQL (same rules):            {bare:7.2f}s")
         print(f"audit (GX + SQL push-down):       {audit:7.2f}s   {audit / bare:4.2f}× bare   "
               f"(speed-test suite {speed['seconds']:.2f}s)")

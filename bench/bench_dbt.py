@@ -66,10 +66,12 @@ sys.path.insert(0, {include!r})
 from qamtu.settings import Settings
 from qamtu.warehouse.dbt_runner import build_marts
 started = time.perf_counter()
-result = build_marts(period={period!r}, settings=Settings(home={home!r}, warehouse="duckdb"), echo=lambda line: None)
+result = build_marts(period={period!r}, settings=Settings(home={home!r}, warehouse="duckdb"),
+                     echo=lambda line: None)
 seconds = time.perf_counter() - started
 summary = next((m for m in result["models"] if m["name"] == "fct_speed_tests_summary"), {{}})
-print("RESULT " + json.dumps({{"seconds": seconds, "success": result["success"], "models": len(result["models"]),
+print("RESULT " + json.dumps({{"seconds": seconds, "success": result["success"],
+                              "models": len(result["models"]),
                               "tests": result["tests"], "summary_model_seconds": summary.get("seconds"),
                               "errors": result["errors"][:3]}}))
 """
@@ -116,8 +118,8 @@ def prepare_synthetic(home: Path, rows: int, period: str) -> float:
         load_into_warehouse(warehouse)
         ensure_sources(warehouse)
         warehouse.execute(
-            "insert into raw.submissions (submission_id, kind, submitter, period, report_type, source_key, status, "
-            "is_current, rows_read, rows_loaded, rows_quarantined, received_at) values "
+            "insert into raw.submissions (submission_id, kind, submitter, period, report_type, source_key, "
+            "status, is_current, rows_read, rows_loaded, rows_quarantined, received_at) values "
             "(?, 'measurement', 'qos', ?, 'speed_tests', ?, 'accepted', true, ?, ?, 0, now())",
             [submission, period, f"measurement/qos/{period}/speed_tests.parquet", rows, rows])
         # The number of settlements as a literal: with a scalar subquery in the join condition DuckDB
@@ -130,11 +132,13 @@ def prepare_synthetic(home: Path, rows: int, period: str) -> float:
                 from reference.kato where level = 'settlement'
             ),
             draws as (
-                select i, hash(i) as h1, hash(i + 1000000007) as h2, hash(i + 2000000011) as h3 from range({rows}) t(i)
+                select i, hash(i) as h1, hash(i + 1000000007) as h2, hash(i + 2000000011) as h3
+                from range({rows}) t(i)
             )
             select
                 'T' || lpad(cast(i as varchar), 9, '0') as test_id,
-                timestamptz '{period}-01 00:00:00+00' + to_seconds(cast(h1 % 2419200 as bigint)) as measured_at,
+                timestamptz '{period}-01 00:00:00+00' + to_seconds(cast(h1 % 2419200 as bigint))
+                    as measured_at,
                 40.5 + (h2 % 15000) / 1000.0 as latitude,
                 46.5 + (h3 % 40900) / 1000.0 as longitude,
                 codes.kato_code,
@@ -143,7 +147,8 @@ def prepare_synthetic(home: Path, rows: int, period: str) -> float:
                 0.5 + (h1 % 300000) / 1000.0 as download_mbps,
                 0.2 + (h2 % 80000) / 1000.0 as upload_mbps,
                 5.0 + (h3 % 200000) / 1000.0 as latency_ms,
-                '{submission}' as submission_id, 'measurement' as kind, 'qos' as submitter, '{period}' as period,
+                '{submission}' as submission_id, 'measurement' as kind, 'qos' as submitter,
+                '{period}' as period,
                 'measurement/qos/{period}/speed_tests.parquet' as source_key, i + 2 as source_line,
                 now() as loaded_at
             from draws
@@ -158,7 +163,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description="dbt build vs one bare DuckDB statement, one month")
     parser.add_argument("--rows", type=int, default=10_000_000)
     parser.add_argument("--period", default="2026-01")
-    parser.add_argument("--home", type=Path, help="a QAMTU_HOME whose warehouse already holds the speed tests")
+    parser.add_argument("--home", type=Path,
+                        help="a QAMTU_HOME whose warehouse already holds the speed tests")
     args = parser.parse_args()
 
     from qamtu.settings import Settings
@@ -168,7 +174,8 @@ def main() -> None:
     try:
         if args.home is None:
             seconds = prepare_synthetic(home, args.rows, args.period)
-            print(f"prepared {args.rows:,} synthetic speed tests (DuckDB range()) for {args.period} in {seconds:.1f}s")
+            print(f"prepared {args.rows:,} synthetic speed tests (DuckDB range()) for {args.period} in "
+                  f"{seconds:.1f}s")
         settings = Settings(home=home, warehouse="duckdb")
         env = {**os.environ, "DO_NOT_TRACK": "1", "DBT_SEND_ANONYMOUS_USAGE_STATS": "False"}
         load_before = os.getloadavg()[0]

@@ -53,7 +53,8 @@ else:
         while written < rows:
             part = chunk.slice(0, min(CHUNK_ROWS, rows - written))
             buffer = pa.BufferOutputStream()
-            pacsv.write_csv(part, buffer, pacsv.WriteOptions(include_header=written == 0, quoting_style="none"))
+            pacsv.write_csv(part, buffer,
+                            pacsv.WriteOptions(include_header=written == 0, quoting_style="none"))
             gz.write(buffer.getvalue())
             written += part.num_rows
 t1 = time.perf_counter()

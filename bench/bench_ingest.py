@@ -127,7 +127,9 @@ def with_malformed_rows(path: Path, folder: Path, every: int) -> tuple[Path, lis
     return target, bad
 
 
-def ingest(path: Path, folder: Path, period: str, threads: int, memory_limit: str) -> tuple[dict, float, float, int]:
+def ingest(
+    path: Path, folder: Path, period: str, threads: int, memory_limit: str
+) -> tuple[dict, float, float, int]:
     from qamtu.ingest import ingest_new
     from qamtu.settings import Settings
 
@@ -147,17 +149,22 @@ def ingest(path: Path, folder: Path, period: str, threads: int, memory_limit: st
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, help="an existing speed_tests .csv.gz/.csv/.parquet")
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows to generate (without --file)")
-    parser.add_argument("--period", default="2026-02", help="2026-02: csv.gz (the generator writes Parquet in months 03, 06, 09, 12)")
+    parser.add_argument("--period", default="2026-02",
+                        help="2026-02: csv.gz (the generator writes Parquet in months 03, 06, 09, 12)")
     parser.add_argument("--parquet-period", default="2026-03",
-                        help="also generate and measure this month's Parquet file ('' to skip; without --file)")
+                        help="also generate and measure this month's Parquet file ('' to skip; without "
+                             "--file)")
     parser.add_argument("--malformed-every", type=int, default=1000,
-                        help="also measure a copy of the csv.gz with every N-th row malformed (0 to skip; 1000 = 0.1 %%)")
+                        help="also measure a copy of the csv.gz with every N-th row malformed (0 to skip; "
+                             "1000 = 0.1 %%)")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--memory-limit", default="4GB")
-    parser.add_argument("--repeat", type=int, default=1, help="pairs of runs (bare, ingest); the median ratio counts")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="pairs of runs (bare, ingest); the median ratio counts")
     parser.add_argument("--keep", action="store_true", help="keep the working folder")
     args = parser.parse_args(argv)
 
@@ -167,7 +174,8 @@ def main(argv: list[str] | None = None) -> int:
         cases: list[tuple[str, Path, str, list[int] | None]] = [(path.name, path, args.period, None)]
         if args.malformed_every and path.name.endswith(".csv.gz"):
             bad_path, bad = with_malformed_rows(path, folder, args.malformed_every)
-            cases.append((f"{path.name}, 1 row in {args.malformed_every:,} malformed", bad_path, args.period, bad))
+            cases.append((f"{path.name}, 1 row in {args.malformed_every:,} malformed", bad_path,
+                          args.period, bad))
         if args.parquet_period and not args.file:
             parquet = generate(args.rows, args.parquet_period, folder / "parquet")
             cases.append((parquet.name, parquet, args.parquet_period, None))
@@ -178,14 +186,18 @@ def main(argv: list[str] | None = None) -> int:
             warm(case_path)
             target = TARGET_PARQUET if case_path.name.endswith(".parquet") else TARGET_RATIO
             ratios, cpu_ratios, peaks = [], [], []
-            print(f"{'':10} {'rows':>12} {'seconds':>9} {'CPU s':>8} {'rows/s':>12} {'peak RSS':>10}  load (1 min)")
+            print(f"{'':10} {'rows':>12} {'seconds':>9} {'CPU s':>8} {'rows/s':>12} {'peak RSS':>10}  load "
+                  "(1 min)")
             for _ in range(max(1, args.repeat)):
-                rows, bare_seconds, bare_cpu, bare_peak = bare_read(case_path, folder, args.threads, args.memory_limit,
-                                                                    skip_errors=bad is not None)
-                summary, ingest_seconds, ingest_cpu, ingest_peak = ingest(case_path, folder, period, args.threads,
-                                                                          args.memory_limit)
+                rows, bare_seconds, bare_cpu, bare_peak = bare_read(
+                    case_path, folder, args.threads, args.memory_limit, skip_errors=bad is not None
+                )
+                summary, ingest_seconds, ingest_cpu, ingest_peak = ingest(
+                    case_path, folder, period, args.threads, args.memory_limit
+                )
                 if summary["failed"] or summary["submissions"] != 1:
-                    print(f"ingestion did not go through: {summary['failures'] or summary['files']}", file=sys.stderr)
+                    print(f"ingestion did not go through: {summary['failures'] or summary['files']}",
+                          file=sys.stderr)
                     return 1
                 entry = summary["files"][0]
                 for name, n, seconds, cpu, peak in (
@@ -196,18 +208,20 @@ def main(argv: list[str] | None = None) -> int:
                 ratios.append(ingest_seconds / bare_seconds)
                 cpu_ratios.append(ingest_cpu / bare_cpu)
                 peaks.append(ingest_peak)
-            print(f"ingest status {entry['status']}: {entry['rows_read']:,} read, {entry['rows_loaded']:,} loaded, "
-                  f"{entry['rows_quarantined']:,} held back (validation route: {entry['validation']})")
+            print(f"ingest status {entry['status']}: {entry['rows_read']:,} read, {entry['rows_loaded']:,} "
+                  f"loaded, {entry['rows_quarantined']:,} held back (validation route: "
+                  f"{entry['validation']})")
             if bad is not None:
                 held = unreadable_lines(folder / "home", entry["submission_id"])
-                print(f"malformed rows injected: {len(bad):,}; held back as file.unreadable_row: {len(held):,}; "
-                      f"same lines: {held == bad}")
+                print(f"malformed rows injected: {len(bad):,}; held back as file.unreadable_row: "
+                      f"{len(held):,}; same lines: {held == bad}")
                 failed |= held != bad
             ratio, peak = statistics.median(ratios), max(peaks)
             results.append((title, ratio, peak))
             print(f"ingest / bare = {ratio:.2f}× wall (median of {', '.join(f'{r:.2f}' for r in ratios)}; "
                   f"target ≤ {target}×), {statistics.median(cpu_ratios):.2f}× CPU; ingest peak "
-                  f"{peak / 2**30:.2f} GiB (target < {TARGET_PEAK_GIB} GiB); load {os.getloadavg()}", flush=True)
+                  f"{peak / 2**30:.2f} GiB (target < {TARGET_PEAK_GIB} GiB); load "
+                  f"{os.getloadavg()}", flush=True)
             failed |= not (ratio <= target and peak < TARGET_PEAK_GIB * 2**30)
         process_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
         print(f"\nprocess peak {process_peak / 2**30:.2f} GiB; {os.cpu_count()} CPUs")

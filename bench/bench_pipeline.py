@@ -60,7 +60,9 @@ def bench_settings(home: Path):
 
 
 # --- the pipeline, one stage per process -----------------------------------------------------------
-def run_stage(stage: str, home: Path, period: str | None, periods: list[str], scale: float, seed: int) -> dict:
+def run_stage(
+    stage: str, home: Path, period: str | None, periods: list[str], scale: float, seed: int
+) -> dict:
     """One stage exactly as ``qamtu.pipeline.run_all`` calls it; a short summary of its outcome."""
     from qamtu import pipeline
 
@@ -80,15 +82,19 @@ def run_stage(stage: str, home: Path, period: str | None, periods: list[str], sc
                 "tests": summary.get("tests"), "errors": (summary.get("errors") or [])[:3]}
     if stage == "audit":
         report = pipeline.audit(period, settings, quiet)
-        return {"publishable": report["publishable"], "failures": len(report.get("failures") or []),
-                "warnings": len(report.get("warnings") or []),
-                "first_failures": [str(f.get("message", f))[:200] for f in (report.get("failures") or [])[:3]]}
+        return {
+            "publishable": report["publishable"],
+            "failures": len(report.get("failures") or []),
+            "warnings": len(report.get("warnings") or []),
+            "first_failures": [str(f.get("message", f))[:200] for f in (report.get("failures") or [])[:3]],
+        }
     if stage == "promote":
         pipeline.promote(period, settings, quiet)
         return {}
     if stage == "publish":
         release = pipeline.publish(period, settings, quiet)
-        return {"version": release.get("version"), "created": release.get("created"), "path": release.get("path")}
+        return {"version": release.get("version"), "created": release.get("created"),
+                "path": release.get("path")}
     raise ValueError(f"unknown stage {stage}")
 
 
@@ -165,7 +171,8 @@ select period, region_code, kato_code, operator, technology,
        download_quantiles[2] as median_download_mbps,
        download_quantiles[1] as p10_download_mbps, median(upload_mbps) as median_upload_mbps,
        median(latency_ms) as median_latency_ms
-from (select period, cast(kato_code as varchar) as kato_code, substr(cast(kato_code as varchar), 1, 2) as region_code,
+from (select period, cast(kato_code as varchar) as kato_code,
+             substr(cast(kato_code as varchar), 1, 2) as region_code,
              operator, technology, download_mbps, upload_mbps, latency_ms from speed_tests)
 group by grouping sets (
     (period, region_code, kato_code, operator, technology),
@@ -231,7 +238,8 @@ def bare_child(args: argparse.Namespace) -> None:
     steps: dict[str, dict[str, float]] = {}
     figures: dict[str, Any] = {}
     con = duckdb.connect(str(out / "bare.duckdb"),
-                         config={"threads": settings.duckdb_threads, "memory_limit": settings.duckdb_memory_limit,
+                         config={"threads": settings.duckdb_threads,
+                                 "memory_limit": settings.duckdb_memory_limit,
                                  "preserve_insertion_order": False})  # as dbt's profile
 
     with PeakMemory() as memory:
@@ -243,7 +251,8 @@ def bare_child(args: argparse.Namespace) -> None:
             reader = "read_parquet" if file.endswith(".parquet") else "read_csv"
             selects.append(f"select '{period}' as period, * from {reader}('{file}')")
         con.execute("create table speed_tests as " + " union all by name ".join(selects))
-        con.execute(f"create table kato as select * from read_csv('{REPO}/include/qamtu/reference/data/kato.csv', "
+        con.execute("create table kato as select * from "
+                    f"read_csv('{REPO}/include/qamtu/reference/data/kato.csv', "
                     "types={'kato_code': 'VARCHAR', 'parent_code': 'VARCHAR', 'region_code': 'VARCHAR'})")
         staged = out / "staged"
         staged.mkdir(exist_ok=True)
@@ -253,7 +262,8 @@ def bare_child(args: argparse.Namespace) -> None:
             for path in sorted(landing.glob(f"operator/*/*/{report_type}.*")):
                 operator, period = path.parent.parent.name, path.parent.name
                 if path.suffix == ".json":
-                    source = f"read_json('{path}', format='array', columns={{{', '.join(repr(f) + ': ' + repr('VARCHAR') for f in fields)}}})"
+                    columns = ", ".join(repr(f) + ": " + repr("VARCHAR") for f in fields)
+                    source = f"read_json('{path}', format='array', columns={{{columns}}})"
                 else:
                     utf8 = _as_utf8_csv(path, fields, staged / f"{operator}-{period}-{report_type}.csv")
                     source = f"read_csv('{utf8}', all_varchar=true, header=true)"
@@ -290,9 +300,10 @@ def bare_child(args: argparse.Namespace) -> None:
         for row in con.execute("select period, tests, median_download_mbps from bare_speed_summary "
                                "where kato_rolled_up = 1 and region_rolled_up = 1 and operator_rolled_up = 1 "
                                "and technology_rolled_up = 1 order by period").fetchall()}
-    for row in con.execute("select period, villages_fibre_share, population_access_share from bare_region_coverage "
-                           "where region_code = 'KZ' order by period").fetchall():
-        figures["nation"].setdefault(row[0], {}).update(villages_fibre_share=row[1], population_access_share=row[2])
+    for row in con.execute("select period, villages_fibre_share, population_access_share from "
+                           "bare_region_coverage where region_code = 'KZ' order by period").fetchall():
+        figures["nation"].setdefault(row[0], {}).update(villages_fibre_share=row[1],
+                                                        population_access_share=row[2])
     con.close()
     print("RESULT " + json.dumps({"steps": steps, "figures": figures}, default=str))
 
@@ -308,8 +319,9 @@ def pipeline_figures(home: Path, periods: list[str]) -> dict[str, dict[str, Any]
         if not warehouse.table_exists(schema, "fct_speed_tests_summary"):
             return {}
         for period in periods:
-            row = warehouse.rows(f"select tests, median_download_mbps from {schema}.fct_speed_tests_summary where "
-                                 "period = ? and area_level = 'nation' and operator = 'all' and technology = 'all'",
+            row = warehouse.rows(f"select tests, median_download_mbps from {schema}.fct_speed_tests_summary "
+                                 "where period = ? and area_level = 'nation' and operator = 'all' and "
+                                 "technology = 'all'",
                                  [period])
             coverage = warehouse.rows(f"select villages_fibre_share, population_access_share from "
                                       f"{schema}.fct_region_coverage where period = ? and region_code = 'KZ'",
@@ -330,7 +342,8 @@ def run_measured(argv: list[str], env: dict[str, str]) -> tuple[dict | None, flo
     maximum resident set in MiB (``wait4``) and the tail of its stderr."""
     started = time.perf_counter()
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
-        process = subprocess.Popen([sys.executable, __file__, *argv], env=env, stdout=out, stderr=err, text=True)
+        process = subprocess.Popen([sys.executable, __file__, *argv], env=env, stdout=out,
+                                   stderr=err, text=True)
         _, status, usage = os.wait4(process.pid, 0)
         process.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - started
@@ -352,10 +365,12 @@ def parse_period_list(text: str) -> list[str]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description="The full monthly run vs the bare DuckDB baseline")
-    parser.add_argument("--scale", type=float, default=1.0, help="1.0 = national scale (10 M speed tests a month)")
+    parser.add_argument("--scale", type=float, default=1.0,
+                        help="1.0 = national scale (10 M speed tests a month)")
     parser.add_argument("--periods", default="2026-01", help="months: 2026-01, 2026-01..2026-03 or a list")
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--keep", type=Path, default=None, help="work (and leave everything) in this empty folder")
+    parser.add_argument("--keep", type=Path, default=None,
+                        help="work (and leave everything) in this empty folder")
     # Internal: one stage or the baseline in a fresh process.
     parser.add_argument("--stage", help=argparse.SUPPRESS)
     parser.add_argument("--bare-dir", help=argparse.SUPPRESS)
@@ -392,7 +407,9 @@ def main() -> int:
     failed: str | None = None
     common = ["--home", str(home), "--periods", ",".join(periods), "--scale", str(args.scale),
               "--seed", str(args.seed)]
-    plan = [(stage, None) for stage in GLOBAL_STAGES] + [(stage, p) for p in periods for stage in PERIOD_STAGES]
+    plan = [(stage, None) for stage in GLOBAL_STAGES] + [
+        (stage, p) for p in periods for stage in PERIOD_STAGES
+    ]
     skipped_periods: set[str] = set()
     bare, bare_wall, bare_max, ours = None, 0.0, 0.0, {}
     try:
@@ -415,7 +432,8 @@ def main() -> int:
             if stage == "build" and not outcome.get("success"):
                 print(f"  build {period} did not succeed: {outcome.get('errors')}")
             if stage == "audit" and not outcome.get("publishable"):
-                print(f"  audit {period} FAILED, nothing promoted or published: {outcome.get('first_failures')}")
+                print(f"  audit {period} FAILED, nothing promoted or published: "
+                      f"{outcome.get('first_failures')}")
                 skipped_periods.add(period)
 
         bare, bare_wall, bare_max, bare_err = run_measured(
@@ -446,11 +464,12 @@ def main() -> int:
                 print(f"{'bare ' + step:<20}{figures['seconds']:>9.1f}{'':>11}{figures['peak_mib']:>10.0f}")
             bare_total = sum(s["seconds"] for s in bare["steps"].values())
             print(f"{'bare total':<20}{bare_total:>9.1f}{bare_wall:>11.1f}{'':>10}{bare_max:>9.0f}")
-            print(f"bare read: {bare['figures']['speed_tests']:,} speed tests, {bare['figures']['fibre_rows']:,} "
-                  f"fibre report rows, {bare['figures']['site_rows']:,} base-station rows")
+            print(f"bare read: {bare['figures']['speed_tests']:,} speed tests, "
+                  f"{bare['figures']['fibre_rows']:,} fibre report rows, {bare['figures']['site_rows']:,} "
+                  "base-station rows")
             if skipped_periods:
-                print(f"\npromote and publish did not run for {', '.join(sorted(skipped_periods))} (audit failed): "
-                      "the pipeline total below lacks them")
+                print(f"\npromote and publish did not run for {', '.join(sorted(skipped_periods))} (audit "
+                      "failed): the pipeline total below lacks them")
             if not failed and bare_total > 0:
                 print(f"\npipeline ÷ bare: {pipeline_call / bare_total:.2f}× wall (stage calls), "
                       f"{pipeline_process / bare_wall:.2f}× (whole processes); peak memory "

@@ -76,7 +76,8 @@ class Timer:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--file", type=Path, help="an existing speed_tests .csv.gz")
     parser.add_argument("--rows", type=int, default=10_000_000, help="rows to generate (without --file)")
     parser.add_argument("--period", default="2026-02", help="the generator writes csv.gz for 2026-02")
@@ -102,7 +103,8 @@ def main(argv: list[str] | None = None) -> int:
         if large.unnumbered is None:
             raise SystemExit("prepare_large did not read the file as a regular CSV")
         database = folder / "floor.duckdb"
-        con = duckdb.connect(str(database), config={"threads": args.threads, "memory_limit": args.memory_limit})
+        con = duckdb.connect(str(database),
+                             config={"threads": args.threads, "memory_limit": args.memory_limit})
         # The ingest's working database: ``work`` attached in memory (compressed), its macros, UTC, the
         # reference tables (loaded now, before anything is timed).
         bench = stage.Workbench(con, folder / "scratch", args.memory_limit)
@@ -119,13 +121,15 @@ def main(argv: list[str] | None = None) -> int:
         typed_columns = "{" + ", ".join(f"'{n}': '{duck_type[i]}'" for i, n in enumerate(names)) + "}"
         file = parse._sql_text(str(path))
         timer.measure("1. bare: read_csv(file), sniffed (bench_ingest's baseline)",
-                      lambda: con.execute(f"create table bare as select * from read_csv({file})"), drop("bare"))
+                      lambda: con.execute("create table bare as select * from "
+                                          f"read_csv({file})"), drop("bare"))
         bare_types = con.execute("select column_name, column_type from (describe bare)").fetchall()
         rows = con.execute("select count(*) from bare").fetchall()[0][0]
         con.execute("drop table bare")
         timer.measure("1t. bare typed: read_csv(file, columns=contract types)",
-                      lambda: con.execute(f"create table bare_typed as select * from read_csv({file}, header=true, "
-                                          f"auto_detect=false, columns={typed_columns})"), drop("bare_typed"))
+                      lambda: con.execute(f"create table bare_typed as select * from read_csv({file}, "
+                                          "header=true, auto_detect=false, "
+                                          f"columns={typed_columns})"), drop("bare_typed"))
 
         # -- 2. typed read with store_rejects, the ingest's options ------------------------------
         options = large.unnumbered.split("read_csv(", 1)[1]
@@ -143,11 +147,13 @@ def main(argv: list[str] | None = None) -> int:
                       drop("typed_read"))
         rejected = con.execute("select count(*) from floor_rejects_typed_0").fetchall()[0][0] \
             if _has(con, "floor_rejects_typed_0") else 0
-        described = dict(con.execute(f"select column_name, column_type from (describe select * from {typed_reader})")
+        described = dict(con.execute("select column_name, column_type from (describe select * from "
+                                     f"{typed_reader})")
                          .fetchall())
         if set(large.columns) != {f.name for f in contract.fields}:
             raise SystemExit("the generated file lacks a field of the contract")
-        typed_exprs = [f"{stage.typed_sql(f, large.columns[f.name], described[large.columns[f.name]])} as {q(f.name)}"
+        typed_exprs = [f"{stage.typed_sql(f, large.columns[f.name], described[large.columns[f.name]])} as "
+                       f"{q(f.name)}"
                        for f in contract.fields if f.name in large.columns]
         timer.measure("2+. typed read + store_rejects + typed_sql (text, enums) → work",
                       lambda: con.execute(f"create or replace table work.typed_clean as select "
@@ -192,11 +198,16 @@ def main(argv: list[str] | None = None) -> int:
                           f"insert into raw.speed_tests ({fields}, {lineage_columns}) "
                           f"select {', '.join(typed_exprs)}, ?, ?, ?, ?, ?, null, cast(? as timestamptz) "
                           f"from {typed_reader}", params), recreate_raw)
-        timer.measure("5. insert into raw with lineage + line (stage_direct)",
-                      lambda: con.execute(
-                          f"insert into raw.speed_tests ({fields}, {lineage_columns}) "
-                          f"select {', '.join(outer)}, ?, ?, ?, ?, ?, t._k + {first_line}, cast(? as timestamptz) "
-                          f"from (select rowid as _k, * from work.typed_speed_tests) t", params), recreate_raw)
+        timer.measure(
+            "5. insert into raw with lineage + line (stage_direct)",
+            lambda: con.execute(
+                f"insert into raw.speed_tests ({fields}, {lineage_columns}) "
+                f"select {', '.join(outer)}, ?, ?, ?, ?, ?, t._k + {first_line}, cast(? as "
+                f"timestamptz) from (select rowid as _k, * from work.typed_speed_tests) t",
+                params,
+            ),
+            recreate_raw,
+        )
         timer.measure("5s. line regularity scan (lines.scan; a thread in the ingest)",
                       lambda: lines.scan(path, True))
         con.execute("drop table work.typed_speed_tests")
@@ -219,23 +230,26 @@ def main(argv: list[str] | None = None) -> int:
         checks = uniqueness_checks(keys, source)
         clean = {}
         for name, check in checks.items():
-            timer.measure(f"6. {name}", lambda check=check: check(con), lambda: con.execute("delete from work.findings"))
+            timer.measure(f"6. {name}", lambda check=check: check(con),
+                          lambda: con.execute("delete from work.findings"))
             clean[name] = con.execute("select count(*) from work.findings").fetchall()[0][0]
-        bench.add_submission(SID, LINEAGE["kind"], LINEAGE["submitter"], LINEAGE["period"], LINEAGE["source_key"],
+        bench.add_submission(SID, LINEAGE["kind"], LINEAGE["submitter"], LINEAGE["period"],
+                             LINEAGE["source_key"],
                              "speed_tests", dt.date(2026, 2, 28), None)
         bench._direct.append(SID)
         bench._modes["speed_tests"] = "direct"
         checked = bench.checked(contract, [SID])
         timer.measure("6v. validate_sql: the whole suite (row rules + the ingest's uniqueness)",
-                      lambda: bench.validate_sql(contract, checked), lambda: con.execute("delete from work.findings"))
+                      lambda: bench.validate_sql(contract, checked),
+                      lambda: con.execute("delete from work.findings"))
         suite_hits = con.execute("select count(*) from work.findings").fetchall()[0][0]
         con.execute("delete from work.findings")
         # The same duplicates on a copy with some injected: every 250,000th row takes the test_id of
         # line 2, every 300,000th that of line 4, and line 3 has none (ignored by the check).
         con.execute("create table raw.dups as select * from raw.speed_tests")
         for every, offset, line in ((250_000, 7, 2), (300_000, 11, 4)):
-            con.execute(f"update raw.dups set test_id = (select test_id from raw.speed_tests where source_line = {line}) "
-                        f"where source_line % {every} = {offset}")
+            con.execute("update raw.dups set test_id = (select test_id from raw.speed_tests where "
+                        f"source_line = {line}) where source_line % {every} = {offset}")
         con.execute("update raw.dups set test_id = null where source_line = 3")
         con.execute(view.format(raw="floor.raw.dups"))
         expected = None
@@ -258,7 +272,8 @@ def main(argv: list[str] | None = None) -> int:
             def whole() -> None:
                 summary, *_ = ingest(path, folder, args.period, args.threads, args.memory_limit)
                 if summary["failed"] or summary["submissions"] != 1:
-                    raise SystemExit(f"ingestion did not go through: {summary['failures'] or summary['files']}")
+                    raise SystemExit("ingestion did not go through: "
+                                     f"{summary['failures'] or summary['files']}")
             timer.measure("7. qamtu ingest_new (bench_ingest)", whole)
 
         base = timer.rows[0][2]
@@ -276,7 +291,9 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _has(con, table: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [table]).fetchall()[0][0])
+    return bool(
+        con.execute("select count(*) from duckdb_tables() where table_name = ?", [table]).fetchall()[0][0]
+    )
 
 
 def uniqueness_checks(keys: list[str], source: str) -> dict[str, Callable]:
@@ -288,7 +305,9 @@ def uniqueness_checks(keys: list[str], source: str) -> dict[str, Callable]:
     row_hash = f"hash({key_list})"
     insert = "insert into work.findings (_submission_id, _line, expectation) "
 
-    def ingest_sql(con) -> None:  # Workbench.validate_sql before issue 12, verbatim (now behind the hash gate)
+    def ingest_sql(
+        con,
+    ) -> None:  # Workbench.validate_sql before issue 12, verbatim (now behind the hash gate)
         con.execute(
             f"{insert}"
             f"with repeated_hashes as (select {row_hash} as h from {source} where {present} "

@@ -68,15 +68,14 @@ def audit_and_publish():
             from qamtu.pipeline import audit as run_audit
 
             report = run_audit(period)
-            if not report["publishable"]:
+            if not report.publishable:
                 alert = audit_failure_alert(period, report, dag_id=ti.dag_id, task_id=ti.task_id,
                                             run_id=ti.run_id, try_number=ti.try_number)
                 # AirflowFailException: failed at once, no retries (the data will not change by waiting).
                 error = AirflowFailException(str(AuditFailed(period, report)))
                 setattr(error, ALERT_WRITTEN, alert["path"])  # this alert says more than the callback's
                 raise error
-            return {"period": period, "publishable": True,
-                    "warnings": len(report.get("warnings") or [])}
+            return {"period": period, "publishable": True, "warnings": len(report.warnings)}
 
         @task(outlets=[published_marts])
         def promote(audited: dict) -> str:
@@ -90,9 +89,10 @@ def audit_and_publish():
             from qamtu.pipeline import publish
 
             release = publish(period, notes=params.get("notes"))
-            outlet_events[releases].extra = {"period": period, "version": release["version"],
-                                             "path": release["path"], "created": release["created"]}
-            return {key: release[key] for key in ("period", "version", "path", "report", "created")}
+            outlet_events[releases].extra = {"period": period, "version": release.version,
+                                             "path": release.path, "created": release.created}
+            return {"period": release.period, "version": release.version, "path": release.path,
+                    "report": release.report, "created": release.created}
 
         publish_release(promote(audit(period)))
 

@@ -38,8 +38,9 @@ def ingest_submissions():
         """Ingest the landing area; returns the run's summary without the per-file list."""
         from qamtu.ingest import ingest_new
 
-        summary = ingest_new()
-        return {k: v for k, v in summary.items() if k != "files"}
+        summary = ingest_new().to_dict()
+        del summary["files"]
+        return summary
 
     summary = ingest()
     for report_type in report_types():

@@ -53,13 +53,16 @@ def submit(warehouse: Warehouse, submitter: str, period: str, report_type: str, 
     is_current = is_current and status != "rejected"
     if is_current:
         warehouse.execute(
-            "update raw.submissions set is_current = false, superseded_by = ? where kind = ? and submitter = ? "
-            "and period = ? and report_type = ? and is_current", [submission_id, kind, submitter, period, report_type])
+            "update raw.submissions set is_current = false, superseded_by = ? "
+            "where kind = ? and submitter = ? and period = ? and report_type = ? and is_current",
+            [submission_id, kind, submitter, period, report_type],
+        )
     received = dt.datetime.now(dt.UTC)
     _insert(warehouse, "submissions", {
         "submission_id": submission_id, "kind": kind, "submitter": submitter, "period": period,
         "report_type": report_type, "source_key": key, "archive_key": f"archive/{submission_id}",
-        "sha256": hashlib.sha256(submission_id.encode()).hexdigest(), "size_bytes": 100, "received_at": received,
+        "sha256": hashlib.sha256(submission_id.encode()).hexdigest(), "size_bytes": 100,
+        "received_at": received,
         "status": status, "is_current": is_current, "superseded_by": None,
         "rows_read": len(rows), "rows_loaded": 0 if status == "rejected" else len(rows),
         "rows_quarantined": len(rows) if status == "rejected" else 0, "contract_version": "1.0.0",
@@ -67,7 +70,8 @@ def submit(warehouse: Warehouse, submitter: str, period: str, report_type: str, 
     if status == "rejected":
         return submission_id
     for line, row in enumerate(rows, start=2):
-        _insert(warehouse, report_type, {**row, "submission_id": submission_id, "kind": kind, "submitter": submitter,
+        _insert(warehouse, report_type,
+                {**row, "submission_id": submission_id, "kind": kind, "submitter": submitter,
                                          "period": period, "source_key": key, "source_line": line,
                                          "loaded_at": received})
     return submission_id

@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-PROGRESS_YAML = Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "fct_programme_progress.yml"
+PROGRESS_YAML = (
+    Path(__file__).resolve().parents[1] / "dbt_project" / "models" / "marts" / "fct_programme_progress.yml"
+)
 
 
 @cache

@@ -28,3 +28,10 @@
     ) as ranked
     where line_rank = 1
 {%- endmacro %}
+
+
+{#- A count from a register that a submitter may not have sent: 0 when the register came empty, null when
+    it was not submitted for the period (`is_reported` false): "reported nothing" is not "did not report". -#}
+{% macro count_if_reported(is_reported, count) -%}
+    case when {{ is_reported }} then coalesce({{ count }}, 0) end
+{%- endmacro %}

@@ -1,9 +1,13 @@
 -- Every period of the marts has each headline indicator of MISSION.md for the nation, once.
-with expected as (
-    select period, indicator
-    from {{ ref('dim_period') }}
+with indicators as (
     -- The headline indicators are the programme's targets (reference/programme_targets.csv), listed once.
-    cross join (select distinct indicator from {{ ref('stg_reference_programme_targets') }}) as indicators
+    select distinct indicator from {{ ref('stg_reference_programme_targets') }}
+),
+
+expected as (
+    select periods.period, indicators.indicator
+    from {{ ref('dim_period') }} as periods
+    cross join indicators
 ),
 
 national as (

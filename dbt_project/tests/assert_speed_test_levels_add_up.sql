@@ -6,8 +6,9 @@ with by_level as (
     group by period, area_level, operator, technology
 )
 
-select nation.period, nation.operator, nation.technology, nation.tests,
-       regions.tests as region_tests, settlements.tests as settlement_tests
+select
+    nation.period, nation.operator, nation.technology, nation.tests,
+    regions.tests as region_tests, settlements.tests as settlement_tests
 from by_level as nation
 left join by_level as regions
     on regions.period = nation.period and regions.area_level = 'region'
@@ -16,4 +17,4 @@ left join by_level as settlements
     on settlements.period = nation.period and settlements.area_level = 'settlement'
     and settlements.operator = nation.operator and settlements.technology = nation.technology
 where nation.area_level = 'nation'
-  and (coalesce(regions.tests, -1) <> nation.tests or coalesce(settlements.tests, -1) <> nation.tests)
+    and (coalesce(regions.tests, -1) <> nation.tests or coalesce(settlements.tests, -1) <> nation.tests)

@@ -23,18 +23,18 @@ checked as (
     select
         challenges.*,
         cast('{{ period_end }}' as date) as period_end,
-        exists (
+        exists(
             select 1 from answers
             where answers.challenge_id = challenges.challenge_id
-              and answers.operator = challenges.operator
-              and answers.responded_on <= challenges.deadline_on
+                and answers.operator = challenges.operator
+                and answers.responded_on <= challenges.deadline_on
         ) as answered_in_time,
-        exists (
+        exists(
             select 1 from answers
             where answers.challenge_id = challenges.challenge_id
-              and answers.operator = challenges.operator
-              and answers.responded_on <= challenges.deadline_on
-              and answers.response = 'contest'
+                and answers.operator = challenges.operator
+                and answers.responded_on <= challenges.deadline_on
+                and answers.response = 'contest'
         ) as contested_in_time
     from challenges
 

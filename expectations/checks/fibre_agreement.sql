@@ -33,9 +33,9 @@ akimat_files as (
     select submitter as region_code, submission_id
     from {{ staging }}.stg_submissions
     where counts_for_period
-      and period = '{{ period }}'
-      and kind = 'akimat'
-      and report_type = 'settlement_connectivity'
+        and period = '{{ period }}'
+        and kind = 'akimat'
+        and report_type = 'settlement_connectivity'
 
 ),
 
@@ -69,8 +69,9 @@ final as (
         (akimat_files.submission_id is not null) as akimat_reported,
         cast(regions.settlements_compared as bigint) as settlements_compared,
         cast(regions.settlements_agreeing as bigint) as settlements_agreeing,
-        cast(100.0 * regions.settlements_agreeing / nullif(regions.settlements_compared, 0) as double precision)
-            as region_agreement_share,
+        cast(
+            100.0 * regions.settlements_agreeing / nullif(regions.settlements_compared, 0) as double precision
+        ) as region_agreement_share,
         concat_ws(';', connected.submission_id, akimat_files.submission_id) as submission_ids,
         concat_ws(
             ';',

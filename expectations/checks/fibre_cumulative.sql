@@ -16,13 +16,13 @@ current_files as (
         current_file.period,
         current_file.submitter as operator,
         current_file.submission_id,
-        exists (
+        exists(
             select 1 from submissions as earlier
             where earlier.superseded_by = current_file.submission_id
         ) as is_revised
     from submissions as current_file
     where current_file.counts_for_period
-      and current_file.period = '{{ period }}'
+        and current_file.period = '{{ period }}'
 
 ),
 

@@ -16,13 +16,13 @@ current_files as (
     select
         current_file.report_type,
         current_file.submission_id,
-        exists (
+        exists(
             select 1 from submissions as earlier where earlier.superseded_by = current_file.submission_id
         ) as is_revised
     from submissions as current_file
     where current_file.counts_for_period
-      and current_file.period = '{{ period }}'
-      and current_file.report_type in ('settlement_fiber', 'road_coverage')
+        and current_file.period = '{{ period }}'
+        and current_file.report_type in ('settlement_fiber', 'road_coverage')
 
 ),
 

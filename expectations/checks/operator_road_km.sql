@@ -17,13 +17,13 @@ current_files as (
         current_file.period,
         current_file.submitter as operator,
         current_file.submission_id,
-        exists (
+        exists(
             select 1 from submissions as earlier
             where earlier.superseded_by = current_file.submission_id
         ) as is_revised
     from submissions as current_file
     where current_file.counts_for_period
-      and current_file.period in ('{{ period }}', '{{ previous_period }}')
+        and current_file.period in ('{{ period }}', '{{ previous_period }}')
 
 ),
 
@@ -41,7 +41,7 @@ stretches as (
     inner join roads
         on roads.road_code = stretches.road_code
     where stretches.period in ('{{ period }}', '{{ previous_period }}')
-      and stretches.km_to > stretches.km_from
+        and stretches.km_to > stretches.km_from
 
 ),
 
@@ -49,9 +49,9 @@ ordered as (
 
     select
         stretches.*,
-        max(km_to) over (
-            partition by period, operator, road_code
-            order by km_from, km_to
+        max(stretches.km_to) over (
+            partition by stretches.period, stretches.operator, stretches.road_code
+            order by stretches.km_from, stretches.km_to
             rows between unbounded preceding and 1 preceding
         ) as reach_before
     from stretches
@@ -62,9 +62,14 @@ numbered as (
 
     select
         ordered.*,
-        sum(case when reach_before is not null and km_from <= reach_before then 0 else 1 end) over (
-            partition by period, operator, road_code
-            order by km_from, km_to
+        sum(
+            case
+                when ordered.reach_before is not null and ordered.km_from <= ordered.reach_before then 0
+                else 1
+            end
+        ) over (
+            partition by ordered.period, ordered.operator, ordered.road_code
+            order by ordered.km_from, ordered.km_to
             rows between unbounded preceding and current row
         ) as island
     from ordered

@@ -13,9 +13,10 @@
     ('households_last_mile', 'last_mile_households'),
     ('people_last_mile', 'last_mile_people'),
 ] -%}
-{%- set support_figures = ['land_requests', 'land_approved', 'land_rejected', 'land_pending', 'poles_requested',
-    'poles_granted', 'power_requests', 'power_conditions_issued', 'power_conditions_pending'] -%}
-{%- set enforcement_figures = ['inspections', 'violations', 'below_required', 'fines', 'fines_kzt', 'fines_paid'] -%}
+{%- set support_figures = ['land_requests', 'land_approved', 'land_rejected', 'land_pending',
+    'poles_requested', 'poles_granted', 'power_requests', 'power_conditions_issued', 'power_conditions_pending'] -%}
+{%- set enforcement_figures = ['inspections', 'violations', 'below_required', 'fines', 'fines_kzt',
+    'fines_paid'] -%}
 {%- set progress_from_coverage = ['villages_fibre_new', 'villages_fibre_share', 'population_access_share',
     'households_last_mile', 'people_last_mile'] -%}
 with
@@ -32,8 +33,7 @@ settlement_sums as (
     select
         region_code,
         {%- for figure, expression in settlement_figures %}
-        cast(sum({{ expression }}) as double precision) as {{ figure }}{{ "," if not loop.last }}
-        {%- endfor %}
+        cast(sum({{ expression }}) as double precision) as {{ figure }}{{ "," if not loop.last }}{% endfor %}
     from settlements
     group by region_code
 
@@ -173,11 +173,14 @@ compared as (
     select
         'fct_programme_progress', 'KZ', cast(null as text), progress.indicator, 'fct_city_5g_coverage',
         cast(progress.actual as double precision),
-        case when progress.indicator = 'city_5g_territory_share' then cities.city_5g_territory_share
-             else cities.cities_5g_at_target end
+        case
+            when progress.indicator = 'city_5g_territory_share' then cities.city_5g_territory_share
+            else cities.cities_5g_at_target
+        end
     from progress
     cross join cities
-    where progress.indicator in ('city_5g_territory_share', 'cities_5g_at_target') and progress.region_code = 'KZ'
+    where progress.indicator in ('city_5g_territory_share', 'cities_5g_at_target')
+        and progress.region_code = 'KZ'
 
 ),
 

@@ -18,7 +18,7 @@ stretches as (
     inner join roads
         on roads.road_code = stretches.road_code
     where stretches.period = '{{ period }}'
-      and stretches.km_to > stretches.km_from
+        and stretches.km_to > stretches.km_from
 
 ),
 
@@ -26,9 +26,9 @@ ordered as (
 
     select
         stretches.*,
-        max(km_to) over (
-            partition by operator, road_code
-            order by km_from, km_to
+        max(stretches.km_to) over (
+            partition by stretches.operator, stretches.road_code
+            order by stretches.km_from, stretches.km_to
             rows between unbounded preceding and 1 preceding
         ) as reach_before
     from stretches
@@ -39,9 +39,14 @@ numbered as (
 
     select
         ordered.*,
-        sum(case when reach_before is not null and km_from <= reach_before then 0 else 1 end) over (
-            partition by operator, road_code
-            order by km_from, km_to
+        sum(
+            case
+                when ordered.reach_before is not null and ordered.km_from <= ordered.reach_before then 0
+                else 1
+            end
+        ) over (
+            partition by ordered.operator, ordered.road_code
+            order by ordered.km_from, ordered.km_to
             rows between unbounded preceding and current row
         ) as island
     from ordered
@@ -89,7 +94,8 @@ final as (
         cast(roads.covered_km as double precision) as covered_km,
         cast(coalesce(reported.km_reported, 0) as double precision) as km_reported,
         cast(coalesce(by_road.largest_operator_km, 0) as double precision) as largest_operator_km,
-        cast(roads.covered_km - coalesce(reported.km_reported, 0) as double precision) as excess_over_reported,
+        cast(roads.covered_km - coalesce(reported.km_reported, 0) as double precision)
+            as excess_over_reported,
         cast(coalesce(by_road.largest_operator_km, 0) - roads.covered_km as double precision)
             as shortfall_below_operator
     from roads

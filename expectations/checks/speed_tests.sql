@@ -18,11 +18,11 @@ select
     tests.source_line
 from {{ raw }}.speed_tests as tests
 where tests.period = '{{ period }}'
-  and tests.submission_id in (
-      select submission_id
-      from {{ raw }}.submissions
-      where is_current
-        and status in ('accepted', 'accepted_with_warnings')
-        and report_type = 'speed_tests'
-        and period = '{{ period }}'
-  )
+    and tests.submission_id in (
+        select submissions.submission_id
+        from {{ raw }}.submissions
+        where submissions.is_current
+            and submissions.status in ('accepted', 'accepted_with_warnings')
+            and submissions.report_type = 'speed_tests'
+            and submissions.period = '{{ period }}'
+    )

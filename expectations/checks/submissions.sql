@@ -5,8 +5,9 @@ with
 
 expected as (
 
-    select *
-    from (values
+    select expected.*
+    from (
+        values
         {{ expected_submissions }}
     ) as expected (kind, submitter, report_type)
 

@@ -67,7 +67,9 @@ def summary_line(record: dict[str, Any]) -> str:
 
 
 def _post(url: str, record: dict[str, Any]) -> dict[str, Any]:
-    body = json.dumps({"text": summary_line(record), "alert": record}, ensure_ascii=False, default=str).encode()
+    body = json.dumps(
+        {"text": summary_line(record), "alert": record}, ensure_ascii=False, default=str
+    ).encode()
     request = urllib.request.Request(url, data=body, method="POST",
                                      headers={"Content-Type": "application/json; charset=utf-8"})
     try:

@@ -65,7 +65,8 @@ def generate(
     except ValueError as error:
         console.print(f"[red]Not generated:[/red] {error}")
         raise typer.Exit(2) from error
-    console.print(f"Wrote {summary['files']} files for {', '.join(summary['periods'])} under {out / 'landing'}")
+    console.print(f"Wrote {summary['files']} files for {', '.join(summary['periods'])} under "
+                  f"{out / 'landing'}")
     if summary["defects"] or summary["skipped_defects"]:
         console.print(f"Injected {summary['defects']} defect(s): {summary['truth']}/defects.json")
     for skipped in summary["skipped_defects"]:
@@ -137,7 +138,8 @@ def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary
             from qamtu.ingest.run import requeue
 
             for key, waiting in requeue(list(retry)).items():
-                print(f"re-queued {key}" if waiting else f"{key} was not waiting for a retry; ingesting anyway",
+                print(f"re-queued {key}" if waiting else f"{key} was not waiting for a retry; ingesting "
+                                                         "anyway",
                       file=sys.stderr if as_json else sys.stdout)
         summary = ingest_new(progress=advance)
     if as_json:
@@ -148,7 +150,9 @@ def ingest(as_json: bool = typer.Option(False, "--json", help="Print the summary
 
 
 @app.command()
-def build(period: str | None = typer.Option(None, help="Build only this month (YYYY-MM); default: all.")) -> None:
+def build(
+    period: str | None = typer.Option(None, help="Build only this month (YYYY-MM); default: all."),
+) -> None:
     """Build the candidate marts (schema `marts_candidate`; the published `marts` are never touched)
     with one in-process dbt build; loads the reference data first when needed. Exit 1 when a model
     did not build or an error-severity dbt test failed (the audit will refuse that candidate)."""
@@ -162,9 +166,12 @@ def build(period: str | None = typer.Option(None, help="Build only this month (Y
         console.print(f"Candidate built{' for ' + period if period else ''}: audit it next "
                       f"(`qamtu audit --period {period or 'YYYY-MM'}`).")
     else:
-        console.print("Candidate NOT usable: " + "; ".join(
-            (result.get("test_errors") or [])[:5] + (result.get("errors") or [])[:3]) + " — the audit will refuse it.",
-            markup=False)
+        console.print(
+            "Candidate NOT usable: "
+            + "; ".join((result.get("test_errors") or [])[:5] + (result.get("errors") or [])[:3])
+            + " — the audit will refuse it.",
+            markup=False,
+        )
     raise typer.Exit(0 if result["success"] else 1)
 
 
@@ -178,7 +185,9 @@ def audit(period: str = typer.Option(..., help="The month to audit (YYYY-MM)."))
     with _warehouse("audited"):
         report = run_audit(period, echo=_echo)
     for finding in report["failures"][:25]:
-        where = ", ".join(str(finding[k]) for k in ("region_code", "operator", "kato_code", "road_code") if finding[k])
+        where = ", ".join(
+            str(finding[k]) for k in ("region_code", "operator", "kato_code", "road_code") if finding[k]
+        )
         console.print(f"[red]CRITICAL[/red] {finding['rule']} ({where or 'all'}): {finding['message']}")
     if len(report["failures"]) > 25:
         console.print(f"… and {len(report['failures']) - 25} more critical finding(s): see the report")
@@ -190,7 +199,8 @@ def audit(period: str = typer.Option(..., help="The month to audit (YYYY-MM)."))
 @app.command()
 def publish(
     period: str = typer.Option(..., help="The month to publish (YYYY-MM)."),
-    notes: str | None = typer.Option(None, help="Why this release (revision notes), e.g. who resubmitted what."),
+    notes: str | None = typer.Option(None,
+                                     help="Why this release (revision notes), e.g. who resubmitted what."),
 ) -> None:
     """Promote the audited candidate of a month and publish it: a new release version, then `latest`.
     Refused (exit 1, nothing written) unless the month's latest audit passed on exactly the rows now in
@@ -208,7 +218,8 @@ def publish(
     if release["created"]:
         console.print(f"Published {period} v{release['version']}: {release['location']}")
     else:
-        console.print(f"Unchanged: {period} v{release['version']} already holds this content ({release['location']})")
+        console.print(f"Unchanged: {period} v{release['version']} already holds this content "
+                      f"({release['location']})")
     print(release["path"])
 
 
@@ -242,10 +253,12 @@ def status(
                     + (f", {r.rejected} rejected" if r.rejected else "")
                     + (f", {r.missing} missing" if r.missing else "")) if r else "—"
         ingested = (f"{s.ingested.submissions} files, {s.ingested.rows_loaded:,} rows"
-                    + (f", {s.ingested.rows_quarantined:,} quarantined" if s.ingested.rows_quarantined else "")
+                    + (f", {s.ingested.rows_quarantined:,} "
+                       "quarantined" if s.ingested.rows_quarantined else "")
                     ) if s.ingested else "—"
         built = "—" if s.built is None else (
-            f"{'ok' if s.built.success else 'FAILED'} {s.built.built_at}" + ("" if s.built.current else " (stale)"))
+            f"{'ok' if s.built.success else 'FAILED'} "
+            f"{s.built.built_at}" + ("" if s.built.current else " (stale)"))
         audited = "—" if s.audited is None else (
             f"{'passed' if s.audited.passed else 'FAILED'} {s.audited.audited_at}, "
             f"{s.audited.critical_findings} critical" + ("" if s.audited.current else " (stale)"))
@@ -274,7 +287,8 @@ def run(
 @app.command()
 def sql(
     query: str | None = typer.Argument(None, help="SQL to run; none: an interactive shell."),
-    release: str | None = typer.Option(None, help="YYYY-MM (its newest version) or YYYY-MM/vN; default: latest."),
+    release: str | None = typer.Option(None,
+                                       help="YYYY-MM (its newest version) or YYYY-MM/vN; default: latest."),
     output: str = typer.Option("table", "--format", help="table, csv or json."),
 ) -> None:
     """Query a published marts.duckdb (tables: the marts, `vintages`, `release`), read-only. Never

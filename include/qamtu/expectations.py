@@ -70,7 +70,11 @@ class Expectation:
             return kw["column"]
         if "column_A" in kw:
             # a ≥ b reads "b at most a": the figure checked is b when a is the bound.
-            return kw["column_B"] if self.type == "expect_column_pair_values_a_to_be_greater_than_b" else kw["column_A"]
+            return (
+                kw["column_B"]
+                if self.type == "expect_column_pair_values_a_to_be_greater_than_b"
+                else kw["column_A"]
+            )
         if "column_list" in kw:
             return "+".join(kw["column_list"])
         return None
@@ -162,7 +166,9 @@ def row_predicate(kind: str, kwargs: dict[str, Any], name: str = "") -> str:
         predicate = f"{q(kw['column'])} is not null"
     elif kind == "expect_column_values_to_be_in_set":
         column = q(kw["column"])
-        predicate = f"{column} is not null and {column} not in ({', '.join(literal(v) for v in kw['value_set'])})"
+        predicate = (
+            f"{column} is not null and {column} not in ({', '.join(literal(v) for v in kw['value_set'])})"
+        )
     elif kind == "expect_column_values_to_be_between":
         column = q(kw["column"])
         checks = []
@@ -178,7 +184,9 @@ def row_predicate(kind: str, kwargs: dict[str, Any], name: str = "") -> str:
         predicate = f"{column} is not null and not regexp_matches({column}, {literal(kw['regex'])})"
     elif kind == "expect_column_pair_values_a_to_be_greater_than_b":
         a, b = q(kw["column_A"]), q(kw["column_B"])
-        predicate = f"{a} is not null and {b} is not null and not ({a} {'>=' if kw.get('or_equal') else '>'} {b})"
+        predicate = (
+            f"{a} is not null and {b} is not null and not ({a} {'>=' if kw.get('or_equal') else '>'} {b})"
+        )
     elif kind == "expect_column_pair_values_to_be_equal":
         a, b = q(kw["column_A"]), q(kw["column_B"])
         predicate = f"{a} is not null and {b} is not null and {a} <> {b}"
@@ -238,4 +246,5 @@ def validate_frame(asset_name: str, suite_name: str, expectations: list[dict[str
         suite = context.suites.add_or_update(gx.ExpectationSuite(name=suite_name, expectations=expectations))
         validation = context.validation_definitions.add_or_update(
             gx.ValidationDefinition(name=f"{asset_name}:{suite_name}", data=definition, suite=suite))
-        return validation.run(batch_parameters={"dataframe": frame}, result_format={"result_format": result_format})
+        return validation.run(batch_parameters={"dataframe": frame},
+                              result_format={"result_format": result_format})

@@ -10,9 +10,13 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qamtu.settings import CANDIDATE_SCHEMA, Settings, get_settings
+
+if TYPE_CHECKING:
+    from qamtu.publish.release import Release
+    from qamtu.quality.audit import AuditReport
 
 Echo = Callable[[str], Any]
 
@@ -52,9 +56,11 @@ def land_generated(folder: Path, settings: Settings | None = None, echo: Echo = 
 
 
 def ingest(settings: Settings | None = None, progress=None) -> dict[str, Any]:
+    """Ingest everything new in landing; the run's summary in its JSON form
+    (:meth:`qamtu.ingest.IngestSummary.to_dict`), as ``qamtu ingest --json`` prints it."""
     from qamtu.ingest import ingest_new
 
-    return ingest_new(progress=progress, settings=settings or get_settings())
+    return ingest_new(progress=progress, settings=settings or get_settings()).to_dict()
 
 
 def known_periods(settings: Settings | None = None) -> list[str]:
@@ -126,7 +132,7 @@ def build(period: str | None, settings: Settings | None = None, echo: Echo = pri
     return build_candidate(period, settings or get_settings(), echo=echo)
 
 
-def audit(period: str, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:
+def audit(period: str, settings: Settings | None = None, echo: Echo = print) -> AuditReport:
     from qamtu.quality import run_audit
 
     return run_audit(period, settings=settings or get_settings(), echo=echo, schema=CANDIDATE_SCHEMA)
@@ -141,7 +147,7 @@ def promote(period: str | None = None, settings: Settings | None = None, echo: E
 
 
 def publish(period: str, settings: Settings | None = None, echo: Echo = print,
-            notes: str | None = None) -> dict[str, Any]:
+            notes: str | None = None) -> Release:
     """The gate, then the release: promote the audited candidate of ``period`` (a no-op when that very
     audit was promoted already) and publish the published marts. Raises
     :class:`qamtu.quality.PromotionRefused` — before anything is written, ``latest`` untouched —
@@ -165,19 +171,19 @@ def status(settings: Settings | None = None, periods: list[str] | None = None):
     return period_statuses(settings or get_settings(), periods)
 
 
-def audit_failure_alert(period: str, report: dict[str, Any], settings: Settings | None = None,
+def audit_failure_alert(period: str, report: AuditReport, settings: Settings | None = None,
                         **where: Any) -> dict[str, Any]:
     """The alert for a period whose audit failed: which checks, how many rows, where the report is."""
     from qamtu.alerts import raise_alert
 
-    failures = report.get("failures") or []
+    failures = report.failures
     names = [f.get("expectation") or f.get("check") or f.get("name") or str(f) if isinstance(f, dict) else str(f)
              for f in failures]
     return raise_alert(
         f"Audit failed for {period}: {len(failures)} critical check(s); nothing published",
         kind="audit_failed", period=period, settings=settings,
         error="; ".join(names[:10]) + (" …" if len(names) > 10 else ""),
-        details={"failures": failures, "report": report.get("report_path") or report.get("path")},
+        details={"failures": failures, "report": report.report_path},
         **where,
     )
 
@@ -186,11 +192,10 @@ class AuditFailed(RuntimeError):
     """A period's candidate marts failed a critical check: not publishable. Not transient, so the
     DAG task fails at once (no retries) and the alert says which checks."""
 
-    def __init__(self, period: str, report: dict[str, Any]):
+    def __init__(self, period: str, report: AuditReport):
         self.period = period
         self.report = report
-        failures = report.get("failures") or []
-        super().__init__(f"audit failed for {period}: {len(failures)} critical check(s) failed; "
+        super().__init__(f"audit failed for {period}: {len(report.failures)} critical check(s) failed; "
                          f"release not published (latest release untouched)")
 
 
@@ -208,7 +213,7 @@ def run_period(period: str, settings: Settings | None = None, echo: Echo = print
     started = time.perf_counter()
     report = audit(period, settings, echo)
     timings["audit"] = time.perf_counter() - started
-    if not report["publishable"]:
+    if not report.publishable:
         alert = audit_failure_alert(period, report, settings)
         echo(f"{period}: audit FAILED, not published; alert {alert['path']}")
         return {"period": period, "published": False, "audit": report, "alert": alert["path"], "timings": timings}

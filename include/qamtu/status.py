@@ -133,7 +133,9 @@ def period_statuses(settings: Settings | None = None, periods: list[str] | None 
         has_candidate = warehouse.table_exists(CANDIDATE_SCHEMA, "dim_period")
         statuses = []
         for period in chosen:
-            fingerprint = candidate_fingerprint(warehouse, CANDIDATE_SCHEMA, period) if has_candidate else None
+            fingerprint = (
+                candidate_fingerprint(warehouse, CANDIDATE_SCHEMA, period) if has_candidate else None
+            )
             built = None
             for at, ok, summary in reversed(builds):
                 prints = summary.get("fingerprints") or {}

@@ -40,7 +40,8 @@ def run_in_fresh_airflow(tmp_path: Path, dags: dict[str, str], dag_id: str, conf
         **(env or {}),
     }
     airflow = Path(sys.executable).parent / "airflow"
-    subprocess.run([str(airflow), "db", "migrate"], env=process_env, check=True, capture_output=True, timeout=120)
+    subprocess.run([str(airflow), "db", "migrate"], env=process_env, check=True,
+                   capture_output=True, timeout=120)
     code = (
         "import json, sys\n"
         "from airflow.dag_processing.dagbag import DagBag\n"

@@ -85,12 +85,16 @@ def test_failed_task_writes_one_alert_after_its_retries_and_posts_the_webhook(tm
     assert (alert["dag_id"], alert["task_id"], alert["period"], alert["try_number"]) == \
         ("failing_probe", "ingest_one", "2026-02", 2)
     assert alert["kind"] == "task_failed" and alert["severity"] == "error"
-    assert alert["error"].startswith("ValueError: landing/operator/kcell/2026-02/settlement_fiber.csv: line 7")
+    assert alert["error"].startswith(
+        "ValueError: landing/operator/kcell/2026-02/settlement_fiber.csv: line 7"
+    )
     assert alert["run_id"].startswith("manual__")
     assert alert["webhook"]["status"] == 204
     # The log line says the same in one line.
     log_text = done.stdout + done.stderr
-    assert "QAMTU ALERT [ERROR] Airflow task failed | task failing_probe.ingest_one | period 2026-02" in log_text
+    assert (
+        "QAMTU ALERT [ERROR] Airflow task failed | task failing_probe.ingest_one | period 2026-02" in log_text
+    )
     # The webhook got the record and a chat-friendly text.
     assert len(hook.received) == 1
     posted = hook.received[0]

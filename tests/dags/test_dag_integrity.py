@@ -76,7 +76,9 @@ def test_tags_owner_retries_timeout_and_alert_on_every_task(bag, dag_id):
         # A failed dbt build only warns (its data tests are for the audit to judge); every other task alerts
         # as an error (a model's watcher too: that model did not build).
         if task.task_id != "dbt.dbt_producer_watcher_done":  # Cosmos' no-op gate after the build
-            assert (warn_on_failure if is_producer_task(task.task_id) else alert_on_failure) in callbacks, where
+            assert (warn_on_failure if is_producer_task(task.task_id) else alert_on_failure) in callbacks, (
+                where
+            )
 
 
 def test_data_aware_schedules_chain_the_pipeline(bag):

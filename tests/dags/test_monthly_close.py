@@ -98,7 +98,9 @@ def test_close_lists_late_rejected_and_missing_and_alerts(settings):
 
     lines: list[str] = []
     status = close_period(PERIOD, settings, echo=lines.append)
-    not_submitted = {(r["kind"], r["submitter"], r["report_type"]): r["state"] for r in status["not_submitted"]}
+    not_submitted = {
+        (r["kind"], r["submitter"], r["report_type"]): r["state"] for r in status["not_submitted"]
+    }
     assert not_submitted == {late: "late", rejected: "rejected"} | {key: "missing" for key in missing}
     assert (status["expected"], status["late"], status["rejected"], status["missing"]) == \
         (len(expected), 1, 1, 2)

@@ -62,7 +62,12 @@ def test_failure_callback_reads_a_context_without_airflow(tmp_path, monkeypatch)
         alert_on_failure({"ti": ti, "dag_run": SimpleNamespace(conf={"period": "2026-04"}), "params": {},
                           "exception": KeyError("kato_code")})
         (alert,) = list_alerts(Settings(home=tmp_path))
-        assert (alert["task_id"], alert["period"], alert["map_index"], alert["try_number"]) == ("t", "2026-04", 1, 3)
+        assert (alert["task_id"], alert["period"], alert["map_index"], alert["try_number"]) == (
+            "t",
+            "2026-04",
+            1,
+            3,
+        )
         assert alert["error"] == "KeyError: 'kato_code'"
     finally:
         monkeypatch.undo()

@@ -695,7 +695,8 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         "QAMTU_PG_DATABASE": f"qd_whdb_{suffix}",
     }
     people = {"AIRFLOW_ADMIN_USERNAME": f"ops{suffix}", "AIRFLOW_ADMIN_PASSWORD": 'pa"ss wörd',
-              "AIRFLOW_ENGINEER_USERNAME": f"eng{suffix}", "AIRFLOW_ENGINEER_PASSWORD": f"e-{uuid.uuid4().hex}",
+              "AIRFLOW_ENGINEER_USERNAME": f"eng{suffix}",
+              "AIRFLOW_ENGINEER_PASSWORD": f"e-{uuid.uuid4().hex}",
               "AIRFLOW_VIEWER_USERNAME": f"stat{suffix}", "AIRFLOW_VIEWER_PASSWORD": f"v-{uuid.uuid4().hex}"}
     env = filled_env(**names, **people)
     config = render(env, tmp_path)
@@ -707,8 +708,8 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         subprocess.run(["bash", str(PG_INIT)], env=init_env, check=True, capture_output=True, timeout=60)
         with admin.cursor() as cur:
             cur.execute(
-                "select datname, pg_get_userbyid(datdba), has_database_privilege('public', datname, 'CONNECT')"
-                " from pg_database where datname = any(%s) order by datname",
+                "select datname, pg_get_userbyid(datdba), has_database_privilege('public', datname, "
+                "'CONNECT') from pg_database where datname = any(%s) order by datname",
                 ([names["AIRFLOW_DB_NAME"], names["QAMTU_PG_DATABASE"]],),
             )
             assert cur.fetchall() == [
@@ -806,11 +807,20 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
         status, runs = api_call(base, "GET", "/api/v2/dags/probe/dagRuns", viewer)
         assert status == 200 and [r["state"] for r in runs["dag_runs"]] == ["success"]
         run_id = runs["dag_runs"][0]["dag_run_id"]
-        status, instances = api_call(base, "GET", f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances", viewer)
+        status, instances = api_call(base, "GET",
+                                     f"/api/v2/dags/probe/dagRuns/{run_id}/taskInstances", viewer)
         assert status == 200 and [(t["task_id"], t["state"]) for t in instances["task_instances"]] == [
             ("say", "success")]
         # The task's log where a worker writes it (logs volume); the api-server serves it to the viewer.
-        log_file = tmp_path / "airflow" / "logs" / "dag_id=probe" / f"run_id={run_id}" / "task_id=say" / "attempt=1.log"
+        log_file = (
+            tmp_path
+            / "airflow"
+            / "logs"
+            / "dag_id=probe"
+            / f"run_id={run_id}"
+            / "task_id=say"
+            / "attempt=1.log"
+        )
         log_file.parent.mkdir(parents=True, exist_ok=True)
         log_file.write_text(json.dumps({"event": f"probe said {suffix}", "level": "info",
                                         "timestamp": "2026-01-01T00:00:00Z"}) + "\n", encoding="utf-8")
@@ -824,8 +834,13 @@ def test_init_scripts_create_databases_migrate_and_admin_logs_in(tmp_path):
                                                   "to_date": "2026-01-02T00:00:00Z"})]
         for method, path, body in changes:
             assert api_call(base, method, path, viewer, body)[0] == 403, (method, path)
-        assert api_call(base, "POST", "/api/v2/dags/probe/dagRuns", engineer, {"logical_date": None})[0] == 200
-        assert api_call(base, "POST", "/api/v2/dags/probe/clearTaskInstances", engineer, {"dry_run": True})[0] == 200
+        assert (
+            api_call(base, "POST", "/api/v2/dags/probe/dagRuns", engineer, {"logical_date": None})[0] == 200
+        )
+        assert (
+            api_call(base, "POST", "/api/v2/dags/probe/clearTaskInstances", engineer, {"dry_run": True})[0]
+            == 200
+        )
         assert api_call(base, "GET", "/auth/fab/v1/users", engineer)[0] == 403
         assert api_call(base, "GET", "/auth/fab/v1/users", administrator)[0] == 200
     finally:

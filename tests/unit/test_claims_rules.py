@@ -29,7 +29,9 @@ def test_the_oracle_judges_with_the_methodology_defaults():
 def test_challenges_and_answers_are_not_due_every_period():
     assert not load_contract("challenges").expected_each_period
     assert not load_contract("challenge_responses").expected_each_period
-    assert "challenges" in report_types_of("akimat") and "challenges" not in periodic_report_types_of("akimat")
+    assert "challenges" in report_types_of("akimat") and "challenges" not in periodic_report_types_of(
+        "akimat"
+    )
     assert "challenge_responses" not in periodic_report_types_of("operator")
     assert "settlement_fiber" in periodic_report_types_of("operator")
 

@@ -204,7 +204,8 @@ REFERENCES = {
 }
 AKIMAT_KATO_FIELDS = {
     ("land_allocation", "kato_code"), ("pole_access", "district_kato"),
-    ("quality_inspections", "kato_code"), ("settlement_connectivity", "kato_code"), ("challenges", "kato_code"),
+    ("quality_inspections", "kato_code"), ("settlement_connectivity", "kato_code"),
+    ("challenges", "kato_code"),
 }
 # Row rules the spec implies: (check, field, the parameters that matter).
 SPEC_ROW_RULES = {
@@ -258,7 +259,8 @@ SPEC_HEADERS = {
         "статус": "status", "мәртебесі": "status",
         "дата подключения": "connected_on", "қосылған күні": "connected_on",
         "охвачено домохозяйств": "households_passed", "қамтылған үй шаруашылықтары": "households_passed",
-        "подключено домохозяйств": "households_connected", "қосылған үй шаруашылықтары": "households_connected",
+        "подключено домохозяйств": "households_connected",
+        "қосылған үй шаруашылықтары": "households_connected",
         "макс. скорость": "max_speed_mbps", "Мбит/с": "max_speed_mbps",
     },
 }
@@ -267,11 +269,15 @@ SPEC_VALUES = {
         "планируется": "planned", "строительство": "construction", "подключен": "connected",
         "жоспарланған": "planned", "құрылыс": "construction", "қосылған": "connected",
     },
-    ("base_stations", "status"): {"действует": "active", "планируется": "planned", "демонтирована": "dismantled"},
-    ("land_allocation", "decision"): {"рассматривается": "pending", "одобрено": "approved", "отказано": "rejected"},
+    ("base_stations", "status"): {"действует": "active", "планируется": "planned",
+                                  "демонтирована": "dismantled"},
+    ("land_allocation", "decision"): {"рассматривается": "pending", "одобрено": "approved",
+                                      "отказано": "rejected"},
     ("base_stations", "technology"): {"LTE": "4G", "NR": "5G"},
-    ("quality_inspections", "technology"): {"ВОЛС": "fixed", "фиксированный": "fixed", "тұрақты": "fixed", "LTE": "4G"},
-    ("speed_tests", "technology"): {"ВОЛС": "fixed", "фиксированный": "fixed", "тұрақты": "fixed", "NR": "5G"},
+    ("quality_inspections", "technology"): {"ВОЛС": "fixed", "фиксированный": "fixed",
+                                            "тұрақты": "fixed", "LTE": "4G"},
+    ("speed_tests", "technology"): {"ВОЛС": "fixed", "фиксированный": "fixed",
+                                    "тұрақты": "fixed", "NR": "5G"},
 }
 # Technology codes read the same in every language; everything else needs its own ru and kk words.
 LANGUAGE_NEUTRAL = re.compile(r"^[2-5]G$")
@@ -497,8 +503,16 @@ def test_every_enum_value_has_ru_and_kk_spellings_that_map_back_to_it():
                 labels = f.value_labels.get(value, {})
                 assert set(labels) == set(LANGUAGES), (rt, f.name, value)
                 if not LANGUAGE_NEUTRAL.match(value):
-                    assert CYRILLIC.search(labels["ru"]) and CYRILLIC.search(labels["kk"]), (rt, f.name, value)
-                    assert any(CYRILLIC.search(a) for a in f.value_aliases.get(value, ())), (rt, f.name, value)
+                    assert CYRILLIC.search(labels["ru"]) and CYRILLIC.search(labels["kk"]), (
+                        rt,
+                        f.name,
+                        value,
+                    )
+                    assert any(CYRILLIC.search(a) for a in f.value_aliases.get(value, ())), (
+                        rt,
+                        f.name,
+                        value,
+                    )
                 for spelling in (value, *labels.values(), *f.value_aliases.get(value, ())):
                     assert mapping[normalize_label(spelling)] == value, (rt, f.name, spelling)
 
@@ -600,14 +614,17 @@ def test_every_rule_has_messages_in_three_languages_with_the_same_placeholders()
         for texts in (rule.message, rule.statement):
             assert set(texts) == set(LANGUAGES), rule_id
             assert all(texts.values()), rule_id
-            assert _placeholders(texts["ru"]) == _placeholders(texts["en"]) == _placeholders(texts["kk"]), rule_id
+            assert _placeholders(texts["ru"]) == _placeholders(texts["en"]) == _placeholders(texts["kk"]), (
+                rule_id
+            )
 
 
 def test_every_rule_renders_for_every_contract_and_language():
     for rt, c in all_contracts().items():
         for rule_id in (*CONSTRAINT_RULES, *FILE_RULES, *row_rule_ids(c)):
             for lang in LANGUAGES:
-                message = rule_message(rule_id, lang, c, field=c.fields[0].name, value="x", file="f.csv", line=2)
+                message = rule_message(rule_id, lang, c, field=c.fields[0].name, value="x",
+                                       file="f.csv", line=2)
                 statement = rule_statement(rule_id, lang, c)
                 assert "{" not in message and "{" not in statement, (rt, rule_id, lang)
                 if lang != "en":

@@ -45,7 +45,9 @@ HEADLINE = ("villages_fibre_new", "villages_fibre_share", "population_access_sha
             "land_requests_decided_share", "fines_kzt")
 REGIONAL = ("villages_fibre_new", "villages_fibre_share", "population_access_share", "households_last_mile",
             "people_last_mile", "land_requests_decided_share", "fines_kzt")
-KEY = re.compile(r"^(operator|akimat|measurement)/([^/]+)/(\d{4}-\d{2})/([a-z0-9_]+)\.(csv|csv\.gz|xlsx|json|parquet)$")
+KEY = re.compile(
+    r"^(operator|akimat|measurement)/([^/]+)/(\d{4}-\d{2})/([a-z0-9_]+)\.(csv|csv\.gz|xlsx|json|parquet)$"
+)
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +121,8 @@ def to_value(report_type: str, name: str, raw: Any) -> Any:
 
 
 def read_table(path: Path, report_type: str, fmt: dict) -> dict[str, Any]:
-    """{"header": [field or None], "header_line": n, "rows": [(line, {field: raw})], "totals": (line, [cells])}."""
+    """{"header": [field or None], "header_line": n, "rows": [(line, {field: raw})],
+    "totals": (line, [cells])}."""
     contract = load_contract(report_type)
     names = contract.header_map()
     totals = None
@@ -140,13 +143,15 @@ def read_table(path: Path, report_type: str, fmt: dict) -> dict[str, Any]:
                 totals = (i, row)
                 break
             rows.append((i, {h: (None if c == "" else c) for h, c in zip(header, row, strict=False) if h}))
-        return {"header": header, "header_line": at + 1, "rows": rows, "totals": totals, "raw_header": cells[at]}
+        return {"header": header, "header_line": at + 1, "rows": rows, "totals": totals,
+                "raw_header": cells[at]}
     if path.name.endswith(".json"):
         objects = json.loads(path.read_text(encoding="utf-8"))
         header = [names.get(normalize_label(k)) for k in (objects[0] if objects else {})]
         rows = [(i + 2, {names[normalize_label(k)]: v for k, v in obj.items() if normalize_label(k) in names})
                 for i, obj in enumerate(objects)]
-        return {"header": header, "header_line": 1, "rows": rows, "totals": None, "raw_header": list(objects[0])}
+        return {"header": header, "header_line": 1, "rows": rows, "totals": None,
+                "raw_header": list(objects[0])}
     if path.name.endswith(".parquet"):
         table = pq.read_table(path)
         rows = [(i + 2, row) for i, row in enumerate(table.to_pylist())]
@@ -167,7 +172,9 @@ def canonical_rows(path: Path, report_type: str, fmt: dict) -> list[tuple[int, d
     return [(line, {k: to_value(report_type, k, v) for k, v in row.items()}) for line, row in table["rows"]]
 
 
-def submission_path(folder: Path, facts: dict, kind: str, submitter: str, period: str, report_type: str) -> Path:
+def submission_path(
+    folder: Path, facts: dict, kind: str, submitter: str, period: str, report_type: str
+) -> Path:
     key = next(k for k in facts["periods"][period]["files"]
                if k.startswith(f"{kind}/{submitter}/{period}/{report_type}."))
     return folder / "landing" / key
@@ -227,7 +234,8 @@ def test_expected_json_has_every_indicator_with_plausible_values(runs: dict[str,
         assert nat["fines_kzt"] >= 0
         assert nat["villages_fibre_new"] > 0 and nat["households_last_mile"] > 0
         if previous:  # the programme only moves forward
-            for code in ("villages_fibre_new", "villages_fibre_share", "households_last_mile", "road_km_covered",
+            for code in ("villages_fibre_new", "villages_fibre_share", "households_last_mile",
+                         "road_km_covered",
                          "city_5g_territory_share"):
                 assert nat[code] >= previous[code], (period, code)
         previous = nat
@@ -235,7 +243,9 @@ def test_expected_json_has_every_indicator_with_plausible_values(runs: dict[str,
         assert sorted(by_region) == sorted(regions)
         for code in ("villages_fibre_new", "households_last_mile", "fines_kzt"):
             assert nat[code] == sum(r[code] for r in by_region.values()), code
-        assert nat["people_last_mile"] == pytest.approx(sum(r["people_last_mile"] for r in by_region.values()))
+        assert nat["people_last_mile"] == pytest.approx(
+            sum(r["people_last_mile"] for r in by_region.values())
+        )
         for r, values in by_region.items():
             assert set(values) == set(REGIONAL)
             has_villages = r not in ("71", "75", "79")
@@ -262,7 +272,9 @@ def test_the_programme_trajectory_over_two_years(tmp_path: Path) -> None:
     facts = end["facts"]
     assert 3_000 < facts["road_km_sum_of_operators"] - facts["road_km_union"] < 12_000  # real overlaps
     kt = facts["operators"]["kazakhtelecom"]["settlements_connected"]
-    assert kt > 2 * max(facts["operators"][op]["settlements_connected"] for op in ("kcell", "beeline", "tele2"))
+    assert kt > 2 * max(
+        facts["operators"][op]["settlements_connected"] for op in ("kcell", "beeline", "tele2")
+    )
 
 
 # --- formats, on the bytes ------------------------------------------------------------------------
@@ -336,7 +348,8 @@ def lookups() -> tuple[dict[str, str], dict[str, float], set[str]]:
     kato = reference.kato()
     roads = reference.roads()
     return (dict(zip(kato["kato_code"], kato["level"], strict=True)),
-            dict(zip(roads["road_code"], roads["length_km"], strict=True)), set(reference.cities_5g()["kato_code"]))
+            dict(zip(roads["road_code"], roads["length_km"], strict=True)),
+            set(reference.cities_5g()["kato_code"]))
 
 
 COMPARE = {"<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
@@ -356,10 +369,18 @@ def broken_rules(report_type: str, row: dict[str, Any], submitter: str, period_e
         if f.minimum is not None and value < f.minimum or f.maximum is not None and value > f.maximum \
                 or f.exclusive_minimum is not None and value <= f.exclusive_minimum:
             broken.append(f"bounds {f.name}={value}")
-        if f.reference == "kato.settlement" and level.get(value) != "settlement" \
-                or f.reference == "kato.district" and level.get(value) != "district" \
-                or f.reference == "kato.any" and value not in level \
-                or f.reference == "roads" and value not in length or f.reference == "city_5g" and value not in cities:
+        if (
+            f.reference == "kato.settlement"
+            and level.get(value) != "settlement"
+            or f.reference == "kato.district"
+            and level.get(value) != "district"
+            or f.reference == "kato.any"
+            and value not in level
+            or f.reference == "roads"
+            and value not in length
+            or f.reference == "city_5g"
+            and value not in cities
+        ):
             broken.append(f"reference {f.name}={value}")
         if f.in_submitter_region and value[:2] != submitter:
             broken.append(f"region {f.name}={value}")
@@ -510,9 +531,11 @@ def test_defect_registry_names_known_rules() -> None:
 
 def test_unknown_defect_or_period_is_refused(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="unknown defect 'no_such_defect'"):
-        generate_submissions(out=tmp_path, periods=["2026-01"], scale=SCALE, seed=1, defects=["no_such_defect"])
+        generate_submissions(out=tmp_path, periods=["2026-01"], scale=SCALE, seed=1,
+                             defects=["no_such_defect"])
     with pytest.raises(ValueError, match="2026-05 is not among the generated periods"):
-        generate_submissions(out=tmp_path, periods=["2026-01"], scale=SCALE, seed=1, defects=["empty_file@2026-05"])
+        generate_submissions(out=tmp_path, periods=["2026-01"], scale=SCALE, seed=1,
+                             defects=["empty_file@2026-05"])
 
 
 def defect_records(runs: dict[str, Path]) -> dict[str, dict]:
@@ -525,10 +548,15 @@ def defect_records(runs: dict[str, Path]) -> dict[str, dict]:
 def test_every_defect_is_listed_with_its_place(runs: dict[str, Path]) -> None:
     for name, record in defect_records(runs).items():
         defect = DEFECTS[name]
-        assert (record["stage"], record["rule"], record["severity"]) == (defect.stage, defect.rule, defect.severity)
+        assert (record["stage"], record["rule"], record["severity"]) == (
+            defect.stage,
+            defect.rule,
+            defect.severity,
+        )
         assert record["period"] == "2026-03"
         assert KEY.match(record["file"]) or name == "wrong_period_folder", record
-        assert set(record) >= {"name", "file", "line", "kato_code", "operator", "road_code", "region_code", "rule",
+        assert set(record) >= {"name", "file", "line", "kato_code", "operator", "road_code",
+                               "region_code", "rule",
                                "stage"}
 
 
@@ -556,7 +584,9 @@ def test_row_defects_are_on_their_lines(runs: dict[str, Path]) -> None:
             line, cells = table["totals"]
             assert line == record["line"]
             column = table["header"].index("households_connected")
-            assert cells[column] == record["value"] != sum(r["households_connected"] for _, r in table["rows"])
+            assert (
+                cells[column] == record["value"] != sum(r["households_connected"] for _, r in table["rows"])
+            )
             checked += 1
             continue
         row = dict(table["rows"])[record["line"]]
@@ -599,7 +629,8 @@ def test_row_defects_are_on_their_lines(runs: dict[str, Path]) -> None:
         elif name == "city_5g_area_above_city_area":
             assert canon["covered_area_km2"] > record["details"]["area_km2"]
         elif name == "operator_akimat_disagree":
-            fibre = canonical_rows(submission_path(runs["D"], facts, "operator", record["operator"], "2026-03",
+            fibre = canonical_rows(submission_path(runs["D"], facts, "operator",
+                                                   record["operator"], "2026-03",
                                                    "settlement_fiber"), "settlement_fiber",
                                    fmt_of(facts, "operator", record["operator"]))
             assert any(r["kato_code"] == record["kato_code"] and r["status"] == "connected" for _, r in fibre)
@@ -663,7 +694,11 @@ def test_cross_period_defects_fall_from_the_previous_period(runs: dict[str, Path
 
     def connected(period: str) -> set[str]:
         path = submission_path(runs["D"], facts, "operator", drop["operator"], period, "settlement_fiber")
-        return {r["kato_code"] for _, r in canonical_rows(path, "settlement_fiber", fmt) if r["status"] == "connected"}
+        return {
+            r["kato_code"]
+            for _, r in canonical_rows(path, "settlement_fiber", fmt)
+            if r["status"] == "connected"
+        }
 
     before, now = connected("2026-02"), connected("2026-03")
     left_out = set(drop["details"]["left_out_kato_codes"])
@@ -702,7 +737,9 @@ def quarantined(records: dict[str, dict]) -> frozenset:
                      and r["name"] != "missing_required_column")
 
 
-def test_expected_json_holds_for_the_defective_run_once_bad_rows_are_quarantined(runs: dict[str, Path]) -> None:
+def test_expected_json_holds_for_the_defective_run_once_bad_rows_are_quarantined(
+    runs: dict[str, Path],
+) -> None:
     """Ingest defects are extra rows or files feeding no indicator; of the audit defects only the ones
     that say so (alters_expected) move a headline figure."""
     records = defect_records(runs)
@@ -710,7 +747,9 @@ def test_expected_json_holds_for_the_defective_run_once_bad_rows_are_quarantined
     expected = load(runs["D"], "expected.json")["national"]["2026-03"]
     assert expected == load(runs["A"], "expected.json")["national"]["2026-03"]
     recomputed = recompute(runs["D"], facts, "2026-03", quarantined(records))
-    moved = {code for code in HEADLINE if recomputed[code] != pytest.approx(expected[code], rel=1e-9, abs=1e-6)}
+    moved = {
+        code for code in HEADLINE if recomputed[code] != pytest.approx(expected[code], rel=1e-9, abs=1e-6)
+    }
     announced = {code for r in records.values() for code in r["alters_expected"]}
     assert announced == {"city_5g_territory_share", "cities_5g_at_target"}
     assert "city_5g_territory_share" in moved and moved <= announced

@@ -48,7 +48,12 @@ def test_utf8_bom_tabs_and_english_headers_in_any_case():
     assert table.fields == ["site_id", "kato_code", "latitude", "longitude", "technology", "status",
                             "on_air_date", "road_code"]
     assert table.columns["site_id"] == ["BL-ALM-0001", "BL-ALM-0002", "BL-ALM-0003", "BL-ALM-0004"]
-    assert table.columns["latitude"][1] == "43,61" and table.columns["road_code"] == ["M-36", None, None, "A-3"]
+    assert table.columns["latitude"][1] == "43,61" and table.columns["road_code"] == [
+        "M-36",
+        None,
+        None,
+        "A-3",
+    ]
 
 
 def test_kazakh_headers_with_commas_inside_quotes():
@@ -103,7 +108,9 @@ def test_csv_gz_is_read_through():
     assert table.num_rows == 4 and table.details["encoding"] == "cp1251"
 
 
-def _workbook(sheets: dict[str, list[list]], date_cells: dict[tuple[str, int, int], dt.date] | None = None) -> bytes:
+def _workbook(
+    sheets: dict[str, list[list]], date_cells: dict[tuple[str, int, int], dt.date] | None = None
+) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -151,7 +158,9 @@ def test_xlsx_first_sheet_when_no_sheet_is_named_like_the_report():
 
 
 def test_unknown_and_repeated_headers():
-    text = "Код КАТО,Статус,Охвачено домохозяйств,Подключено домохозяйств,Примечание\n192020100,planned,1,0,x\n"
+    text = (
+        "Код КАТО,Статус,Охвачено домохозяйств,Подключено домохозяйств,Примечание\n192020100,planned,1,0,x\n"
+    )
     table = parse_bytes(text.encode(), "csv", load_contract("settlement_fiber"))
     assert [(p.rule, p.severity, p.field, p.value) for p in table.problems] == [
         ("file.unknown_header", "warning", "Примечание", "Примечание")]
@@ -210,7 +219,8 @@ def test_large_csv_read_in_order_is_numbered_like_the_numbering_reader(tmp_path)
     also with a title row, in a file DuckDB splits across threads."""
     import duckdb
 
-    rows = ["Замеры скорости, март 2026", "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+    rows = ["Замеры скорости, март 2026",
+            "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
             "download_mbps,upload_mbps,latency_ms"]
     for number in range(300_000):
         rows.append(f"T{number:07d},2026-03-02T08:00:00Z,43.55,76.95,751110000,kcell,4G,25.5,5.1,30")
@@ -233,7 +243,8 @@ def test_large_csv_with_a_value_spanning_lines_is_numbered_by_physical_line(tmp_
     (issue 12), read through the numbered route."""
     import duckdb
 
-    rows = ["Замеры скорости, март 2026", "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+    rows = ["Замеры скорости, март 2026",
+            "test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
             "download_mbps,upload_mbps,latency_ms"]
     for number in range(300_000):
         operator = '"kcell\nactiv"' if number == 150_000 else "kcell"

@@ -48,8 +48,10 @@ def test_integers_are_numbers_without_a_fraction(bench, text, expected):
 
 
 @pytest.mark.parametrize(("text", "expected"), [
-    ("2026-03-05", dt.date(2026, 3, 5)), ("05.03.2026", dt.date(2026, 3, 5)), ("5.3.2026", dt.date(2026, 3, 5)),
-    ("46086", dt.date(2026, 3, 5)), ("46086.0", dt.date(2026, 3, 5)), ("2026-03-05 00:00:00", dt.date(2026, 3, 5)),
+    ("2026-03-05", dt.date(2026, 3, 5)), ("05.03.2026", dt.date(2026, 3, 5)),
+    ("5.3.2026", dt.date(2026, 3, 5)),
+    ("46086", dt.date(2026, 3, 5)), ("46086.0", dt.date(2026, 3, 5)),
+    ("2026-03-05 00:00:00", dt.date(2026, 3, 5)),
     ("2026-03-05T00:00:00", dt.date(2026, 3, 5)),
     ("2026-02-30", None), ("31.02.2026", None), ("03/05/2026", None), ("2026-03-05 10:00:00", None),
     ("46086.5", None), ("вчера", None),
@@ -73,7 +75,8 @@ def test_timestamps(bench, text, expected):
 
 @pytest.mark.parametrize(("text", "expected"), [
     ("true", True), ("TRUE", True), ("1", True), ("да", True), ("Да", True), ("иә", True), ("ИӘ", True),
-    ("yes", True), ("false", False), ("0", False), ("нет", False), ("жоқ", False), ("Жоқ", False), ("no", False),
+    ("yes", True), ("false", False), ("0", False), ("нет", False), ("жоқ", False),
+    ("Жоқ", False), ("no", False),
     ("maybe", None), ("2", None),
 ])
 def test_booleans(bench, text, expected):
@@ -105,7 +108,8 @@ def test_codes_written_as_numbers_keep_their_digits(bench):
     contract = load_contract("city_5g")
     con.execute("create or replace temp table native_codes as select 1 as _line, 751010100.0::double as c, "
                 "12.5::double as a, 40::bigint as s")
-    bench.stage_rows(contract, "native", "native_codes", {"city_kato": "c", "covered_area_km2": "a", "sites_5g": "s"})
+    bench.stage_rows(contract, "native", "native_codes",
+                     {"city_kato": "c", "covered_area_km2": "a", "sites_5g": "s"})
     assert con.execute("select city_kato, covered_area_km2, sites_5g from work.stage_city_5g "
                        "where _submission_id = 'native'").fetchall() == [("751010100", 12.5, 40)]
 
@@ -116,8 +120,9 @@ def test_a_whole_fixture_typed_and_failed_cells_kept_as_text(bench):
                         contract)
     assert bench.stage_arrow(contract, "fixture", table.to_arrow()) == 4
     rows = bench.con.execute(
-        "select _line, kato_code, settlement_name, status, connected_on, households_passed, households_connected, "
-        "max_speed_mbps from work.stage_settlement_fiber where _submission_id = 'fixture' order by _line").fetchall()
+        "select _line, kato_code, settlement_name, status, connected_on, households_passed, "
+        "households_connected, max_speed_mbps from work.stage_settlement_fiber where _submission_id = "
+        "'fixture' order by _line").fetchall()
     assert rows == [
         (2, "192020100", "Копжол", "connected", dt.date(2026, 2, 15), 781, 650, 1000.5),
         (3, "192020101", "Кумкога", "construction", None, 63, 0, None),
@@ -128,6 +133,7 @@ def test_a_whole_fixture_typed_and_failed_cells_kept_as_text(bench):
                          "192020100,planned, 12 штук ,0,31.02.2026\n".encode(), "csv", contract)
     bench.stage_arrow(contract, "broken", broken.to_arrow())
     assert bench.con.execute(
-        "select households_passed, households_passed__raw, connected_on, connected_on__raw, households_connected__raw "
-        "from work.stage_settlement_fiber where _submission_id = 'broken'").fetchall() == [
+        "select households_passed, households_passed__raw, connected_on, connected_on__raw, "
+        "households_connected__raw from work.stage_settlement_fiber where _submission_id = "
+        "'broken'").fetchall() == [
         (None, "12 штук", None, "31.02.2026", None)]

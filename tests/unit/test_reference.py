@@ -1,4 +1,5 @@
-"""Reference data: the shipped CSVs (read with the csv module), the loader, the build script, the warehouse."""
+"""Reference data: the shipped CSVs (read with the csv module), the loader, the build script, the
+warehouse."""
 
 from __future__ import annotations
 
@@ -44,7 +45,8 @@ SPEC_REGIONS = {
 SPEC_5G_CITIES = {
     "71": "Astana", "75": "Almaty", "79": "Shymkent", "10": "Semey", "11": "Kokshetau", "15": "Aktobe",
     "19": "Konaev", "23": "Atyrau", "27": "Oral", "31": "Taraz", "33": "Taldykorgan", "35": "Karaganda",
-    "39": "Kostanay", "43": "Kyzylorda", "47": "Aktau", "55": "Pavlodar", "59": "Petropavl", "61": "Turkistan",
+    "39": "Kostanay", "43": "Kyzylorda", "47": "Aktau", "55": "Pavlodar", "59": "Petropavl",
+    "61": "Turkistan",
     "62": "Zhezkazgan", "63": "Oskemen",
 }
 # MISSION.md's "Headline indicators" table: code → (target or None, deadline or None).
@@ -142,7 +144,9 @@ def test_rural_settlements_count_population_and_spread(settlement_rows):
     assert 160 <= len({s["kato_code"][:4] for s in rural}) <= 170
     per_region = Counter(s["region_code"] for s in rural)
     assert set(per_region) == set(SPEC_REGIONS) - {"71", "75", "79"}
-    assert min(per_region["61"], per_region["19"], per_region["31"]) > 3 * max(per_region["62"], per_region["47"])
+    assert min(per_region["61"], per_region["19"], per_region["31"]) > 3 * max(
+        per_region["62"], per_region["47"]
+    )
     towns = [s for s in settlement_rows if s["settlement_type"] == "town"]
     assert 60 <= len(towns) <= 70 and all(t["is_rural"] == "false" for t in towns)
     assert {s["settlement_type"] for s in settlement_rows} == {"village", "town", "city"}
@@ -222,7 +226,8 @@ def test_build_reproduces_the_committed_files_byte_for_byte(tmp_path):
 
 
 def test_another_seed_gives_other_synthetic_data(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "qamtu.reference.build", "--out", str(tmp_path), "--seed", "1"],
+    result = subprocess.run([sys.executable, "-m", "qamtu.reference.build", "--out",
+                             str(tmp_path), "--seed", "1"],
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "kato.csv").read_bytes() != (DATA / "kato.csv").read_bytes()
@@ -255,7 +260,9 @@ def test_loader_frames_match_the_files(kato_rows, settlement_rows):
 def test_loader_roads_and_targets_types():
     roads = reference.roads()
     assert roads["length_km"].dtype == "float64"
-    assert round(roads["length_km"].sum(), 1) == round(sum(float(r["length_km"]) for r in read("roads.csv")), 1)
+    assert round(roads["length_km"].sum(), 1) == round(
+        sum(float(r["length_km"]) for r in read("roads.csv")), 1
+    )
     targets = reference.programme_targets().set_index("indicator")
     assert targets.loc["road_km_covered", "target"] == 40_000
     assert pd.isna(targets.loc["fines_kzt", "target"]) and pd.isna(targets.loc["fines_kzt", "deadline"])
@@ -279,7 +286,8 @@ def check_loaded(warehouse, kato_rows, settlement_rows):
     for table, rows in expected.items():
         assert warehouse.scalar(f"select count(*) from reference.{table}") == rows
     population = sum(int(s["population"]) for s in settlement_rows)
-    assert warehouse.scalar("select sum(population) from reference.kato where level = 'settlement'") == population
+    assert warehouse.scalar("select sum(population) from reference.kato where level = "
+                            "'settlement'") == population
     assert warehouse.scalar("select sum(population) from reference.kato") == population
     rural = sum(s["is_rural"] == "true" for s in settlement_rows)
     assert warehouse.scalar("select count(*) from reference.kato where is_rural") == rural

@@ -47,7 +47,8 @@ final as (
         coalesce(bool_or(reported_by_area.report_type = 'land_allocation'), false) as has_land_allocation,
         coalesce(bool_or(reported_by_area.report_type = 'pole_access'), false) as has_pole_access,
         coalesce(bool_or(reported_by_area.report_type = 'power_connections'), false) as has_power_connections,
-        coalesce(bool_or(reported_by_area.report_type = 'quality_inspections'), false) as has_quality_inspections,
+        coalesce(bool_or(reported_by_area.report_type = 'quality_inspections'), false)
+            as has_quality_inspections,
         coalesce(bool_or(reported_by_area.report_type = 'settlement_connectivity'), false)
             as has_settlement_connectivity
     from periods

@@ -33,7 +33,8 @@ challenges as (
         select
             submitted.*,
             row_number() over (
-                partition by akimat_region_code, challenge_id order by period, source_line desc
+                partition by submitted.akimat_region_code, submitted.challenge_id
+                order by submitted.period asc, submitted.source_line desc
             ) as challenge_rank
         from submitted
     ) as ranked
@@ -128,7 +129,11 @@ decided as (
             case
                 when joined.response = 'accept' then 'upheld'
                 when joined.response = 'contest' and joined.review_ends_on <= joined.period_end
-                    then case when joined.claim_verdict_when_submitted = 'contradicted' then 'upheld' else 'rejected' end
+                    then
+                        case
+                            when joined.claim_verdict_when_submitted = 'contradicted' then 'upheld'
+                            else 'rejected'
+                        end
                 when joined.response = 'contest' then 'answered'
                 when joined.deadline_on <= joined.period_end then 'upheld'
                 else 'open'
@@ -163,12 +168,16 @@ final as (
         status,
         (status in ('upheld', 'rejected')) as is_resolved,
         {#- An upheld challenge changes the settlement's status from the period after its decision on. -#}
-        case when status = 'upheld' then {{ period_from_index(period_index(period_of_date('decided_on')) ~ ' + 1') }}
+        case
+            when status = 'upheld'
+                then {{ period_from_index(period_index(period_of_date('decided_on')) ~ ' + 1') }}
         end as effective_from_period,
 
         ---------- numerics
         cast(coalesce(complaints, 0) as bigint) as complaints,
-        case when decided_on is not null then {{ days_between('submitted_on', 'decided_on') }} end as days_to_resolve,
+        case
+            when decided_on is not null then {{ days_between('submitted_on', 'decided_on') }}
+        end as days_to_resolve,
 
         ---------- dates
         submitted_on,

@@ -34,8 +34,8 @@ ranked as (
     select
         deduplicated.*,
         row_number() over (
-            partition by period, city_kato
-            order by covered_area_km2 desc, operator
+            partition by deduplicated.period, deduplicated.city_kato
+            order by deduplicated.covered_area_km2 desc, deduplicated.operator asc
         ) as area_rank
     from deduplicated
 
@@ -84,7 +84,7 @@ final as (
             as territory_share_5g,
         coalesce(
             {{ share_pct('coalesce(by_city.largest_covered_area_km2, 0)', 'cities.area_km2') }}
-                >= {{ var('city_5g_target_share') }},
+            >= {{ var('city_5g_target_share') }},
             false
         ) as is_at_target,
 

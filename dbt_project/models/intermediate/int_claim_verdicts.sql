@@ -13,7 +13,8 @@ claims as (
 
 measured as (
 
-    select period, area_code as kato_code, operator, technology, tests, median_download_mbps, p10_download_mbps
+    select
+        period, area_code as kato_code, operator, technology, tests, median_download_mbps, p10_download_mbps
     from {{ ref('fct_speed_tests_summary') }}
     where area_level = 'settlement'
 
@@ -56,7 +57,8 @@ final as (
 
     select
         judged.*,
-        {#- How far below the threshold a contradicted claim's median falls, 0–1 (the worklist's evidence). -#}
+        {#- How far below the threshold a contradicted claim's median falls, 0–1 (the worklist's
+            evidence). -#}
         case
             when judged.verdict = 'contradicted'
                 then {{ safe_divide(var('claims_high_speed_mbps') ~ ' - judged.median_download_mbps',

@@ -19,7 +19,7 @@ final as (
         min(decided_on) as decided_on
     from lifecycle
     where status = 'upheld'
-      and effective_from_period <= period
+        and effective_from_period <= period
     group by period, kato_code, operator, claim
 
 )

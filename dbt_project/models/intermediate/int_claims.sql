@@ -56,7 +56,8 @@ mobile_claims as (
         deduplicated_sites.period,
         deduplicated_sites.kato_code,
         deduplicated_sites.operator,
-        cast(case deduplicated_sites.technology when '4G' then 'mobile_4g' else 'mobile_5g' end as text) as claim,
+        cast(case deduplicated_sites.technology when '4G' then 'mobile_4g' else 'mobile_5g' end as text)
+            as claim,
         cast(deduplicated_sites.technology as text) as technology,
         cast(null as bigint) as households_passed,
         cast(null as bigint) as households_connected,
@@ -66,8 +67,9 @@ mobile_claims as (
     inner join settlements
         on settlements.kato_code = deduplicated_sites.kato_code
     where deduplicated_sites.site_status = 'active'
-      and deduplicated_sites.technology in ('4G', '5G')
-    group by deduplicated_sites.period, deduplicated_sites.kato_code, deduplicated_sites.operator,
+        and deduplicated_sites.technology in ('4G', '5G')
+    group by
+        deduplicated_sites.period, deduplicated_sites.kato_code, deduplicated_sites.operator,
         deduplicated_sites.technology
 
 ),
@@ -97,8 +99,10 @@ final as (
         {#- The akimat's has_fibre answers a fibre claim; its has_mobile_4g (its only mobile field) a 4G or
             5G claim. No akimat report: no dispute. -#}
         coalesce(
-            case when claims.claim = 'fibre' then not akimat_view.akimat_has_fibre
-                 else not akimat_view.akimat_has_mobile_4g end,
+            case
+                when claims.claim = 'fibre' then not akimat_view.akimat_has_fibre
+                else not akimat_view.akimat_has_mobile_4g
+            end,
             false
         ) as is_disputed_by_akimat,
 

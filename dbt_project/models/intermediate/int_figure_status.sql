@@ -68,7 +68,8 @@ affected as (
                 and (missing.kind <> 'akimat' or areas.region_code = missing.submitter) then 'M'
             else 'P'
         end as obs_status,
-        'no accepted ' || missing.report_type || ' from ' || missing.kind || ' ' || missing.submitter as reason
+        'no accepted ' || missing.report_type || ' from ' || missing.kind || ' ' || missing.submitter
+            as reason
     from missing
     inner join areas
         on missing.kind <> 'akimat'

@@ -34,14 +34,18 @@ conformed as (
     from deduplicated
     inner join settlements
         on settlements.kato_code = deduplicated.kato_code
-    where not exists (
-        select 1
-        from voids
-        where voids.period = deduplicated.period
-          and voids.kato_code = deduplicated.kato_code
-          and voids.operator = deduplicated.operator
-          and voids.claim = case deduplicated.technology when '4G' then 'mobile_4g' when '5G' then 'mobile_5g' end
-    )
+    where
+        not exists (
+            select 1
+            from voids
+            where voids.period = deduplicated.period
+                and voids.kato_code = deduplicated.kato_code
+                and voids.operator = deduplicated.operator
+                and voids.claim = case deduplicated.technology
+                    when '4G' then 'mobile_4g'
+                    when '5G' then 'mobile_5g'
+                end
+        )
 
 ),
 
@@ -57,7 +61,7 @@ final as (
         count(*) filter (where site_status = 'active') as active_sites,
         count(*) filter (
             where site_status = 'active'
-              and technology in ({{ "'" ~ var('access_technologies') | join("', '") ~ "'" }})
+            and technology in ({{ "'" ~ var('access_technologies') | join("', '") ~ "'" }})
         ) as active_broadband_sites,
 
         ---------- attributes

@@ -30,7 +30,8 @@ final as (
         requested_on,
         conditions_issued_on,
         case
-            when conditions_issued_on is not null then {{ days_between('requested_on', 'conditions_issued_on') }}
+            when conditions_issued_on is not null
+                then {{ days_between('requested_on', 'conditions_issued_on') }}
         end as days_to_conditions,
         case
             when conditions_issued_on is null then {{ days_between('requested_on', period_end('period')) }}

@@ -37,7 +37,11 @@ settlement_indicators as (
     {%- set settlement_indicators = ['villages_fibre_new', 'villages_fibre_share', 'population_access_share',
                                      'households_last_mile', 'people_last_mile'] %}
     {%- for indicator in settlement_indicators %}
-    select period, region_code, '{{ indicator }}' as indicator, cast({{ indicator }} as double precision) as actual
+    select
+        period,
+        region_code,
+        '{{ indicator }}' as indicator,
+        cast({{ indicator }} as double precision) as actual
     from regions
     {{ 'union all' if not loop.last }}
     {%- endfor %}

@@ -19,13 +19,17 @@ inspections as (
 
 inspection_rows as (
 
-    select inspections.*, region_code as area_code, operator as operator_code from inspections
+    select inspections.*, inspections.region_code as area_code, inspections.operator as operator_code
+    from inspections
     union all
-    select inspections.*, {{ nation_code() }} as area_code, operator as operator_code from inspections
+    select inspections.*, {{ nation_code() }} as area_code, inspections.operator as operator_code
+    from inspections
     union all
-    select inspections.*, region_code as area_code, 'all' as operator_code from inspections
+    select inspections.*, inspections.region_code as area_code, 'all' as operator_code
+    from inspections
     union all
-    select inspections.*, {{ nation_code() }} as area_code, 'all' as operator_code from inspections
+    select inspections.*, {{ nation_code() }} as area_code, 'all' as operator_code
+    from inspections
 
 ),
 
@@ -57,8 +61,7 @@ totals as (
         'all' as operator,
         reports.has_quality_inspections,
         {%- for metric in metrics %}
-        by_area.{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        by_area.{{ metric }}{{ ',' if not loop.last }}{% endfor %}
     from reports
     left join by_area
         on by_area.period = reports.period
@@ -75,8 +78,7 @@ per_operator as (
         by_area.operator_code as operator,
         true as has_quality_inspections,
         {%- for metric in metrics %}
-        by_area.{{ metric }}{{ ',' if not loop.last }}
-        {%- endfor %}
+        by_area.{{ metric }}{{ ',' if not loop.last }}{% endfor %}
     from by_area
     where by_area.operator_code <> 'all'
 

@@ -20,7 +20,7 @@ figures as (
 
 settlement_rows as (
 
-    select figures.*, area_code as region_code from figures
+    select figures.*, figures.area_code as region_code from figures
     union all
     select figures.*, {{ nation_code() }} as region_code from figures
 

@@ -1,5 +1,6 @@
-{#- Per period and settlement: fibre over all operators (claims an upheld challenge struck out left out). "Largest operator" = the operator reporting the
-    settlement connected with the most households connected (ties: operator id order). -#}
+{#- Per period and settlement: fibre over all operators (claims an upheld challenge struck out left out).
+    "Largest operator" = the operator reporting the settlement connected with the most households
+    connected (ties: operator id order). -#}
 with
 
 reported as (
@@ -44,7 +45,7 @@ connected_ranked as (
         households_connected,
         row_number() over (
             partition by period, kato_code
-            order by households_connected desc, operator
+            order by households_connected desc, operator asc
         ) as size_rank
     from reports
     where is_connected

@@ -23,7 +23,8 @@ summarised as (
         count(*) filter (where status = 'answered') as answered,
         count(*) filter (where status = 'upheld') as upheld,
         count(*) filter (where status = 'rejected') as rejected,
-        count(*) filter (where status = 'upheld' and {{ period_of_date('decided_on') }} = period) as upheld_in_period,
+        count(*) filter (where status = 'upheld' and {{ period_of_date('decided_on') }} = period)
+            as upheld_in_period,
         sum(complaints) as complaints,
         {{ median('days_to_resolve') }} as median_days_to_resolve
     from lifecycle
@@ -41,7 +42,8 @@ final as (
     select
         ---------- ids
         cast(period as text) as period,
-        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text) as region_code,
+        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text)
+            as region_code,
         cast(case when operator_rolled_up = 0 then operator else 'all' end as text) as operator,
 
         ---------- numerics

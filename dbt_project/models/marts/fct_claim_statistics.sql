@@ -24,7 +24,8 @@ summarised as (
         count(*) filter (where verdict = 'unverified') as claims_unverified,
         count(distinct case when verdict = 'contradicted' then kato_code end) as settlements_contradicted,
         count(distinct case when verdict = 'disputed' then kato_code end) as settlements_disputed,
-        count(distinct case when verdict in ('contradicted', 'disputed') then kato_code end) as settlements_flagged
+        count(distinct case when verdict in ('contradicted', 'disputed') then kato_code end)
+            as settlements_flagged
     from verdicts
     group by grouping sets (
         (period, region_code, operator),
@@ -40,7 +41,8 @@ final as (
     select
         ---------- ids
         cast(period as text) as period,
-        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text) as region_code,
+        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text)
+            as region_code,
         cast(case when operator_rolled_up = 0 then operator else 'all' end as text) as operator,
 
         ---------- numerics
@@ -50,8 +52,9 @@ final as (
         cast(claims_disputed as bigint) as claims_disputed,
         cast(claims_unverified as bigint) as claims_unverified,
         cast({{ share_pct('claims_confirmed', 'claims') }} as double precision) as confirmed_share,
-        cast({{ share_pct('claims_confirmed', 'claims_confirmed + claims_contradicted') }} as double precision)
-            as confirmed_share_of_measured,
+        cast(
+            {{ share_pct('claims_confirmed', 'claims_confirmed + claims_contradicted') }} as double precision
+        ) as confirmed_share_of_measured,
         cast(settlements_contradicted as bigint) as settlements_contradicted,
         cast(settlements_disputed as bigint) as settlements_disputed,
         cast(settlements_flagged as bigint) as settlements_flagged

@@ -74,7 +74,9 @@ with_targets as (
         paced.*,
         targets.unit,
         case when paced.region_code = {{ nation_code() }} then targets.target end as target,
-        case when paced.region_code = {{ nation_code() }} and targets.target is not null then targets.deadline end as deadline,
+        case
+            when paced.region_code = {{ nation_code() }} and targets.target is not null then targets.deadline
+        end as deadline,
         case
             when paced.region_code = {{ nation_code() }} and targets.target is not null
                 then targets.deadline_index - paced.period_index
@@ -88,7 +90,7 @@ with_targets as (
 forecast as (
 
     select
-        with_targets.*,
+        *,
         case
             when target is null or actual is null then null
             when actual >= target then 0
@@ -131,7 +133,8 @@ final as (
         ---------- forecast
         cast(
             case
-                when months_to_target is not null then {{ period_from_index('period_index + months_to_target') }}
+                when months_to_target is not null
+                    then {{ period_from_index('period_index + months_to_target') }}
             end as text
         ) as forecast_period,
         cast(

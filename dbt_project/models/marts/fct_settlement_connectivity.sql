@@ -20,8 +20,8 @@ speeds as (
     select period, area_code as kato_code, tests, median_download_mbps, median_latency_ms
     from {{ ref('fct_speed_tests_summary') }}
     where area_level = 'settlement'
-      and operator = 'all'
-      and technology = 'all'
+        and operator = 'all'
+        and technology = 'all'
 
 ),
 

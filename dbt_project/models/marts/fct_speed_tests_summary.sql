@@ -18,6 +18,8 @@ submissions as (
 
     select submissions.period, submissions.submission_id
     from {{ ref('stg_submissions') }} as submissions
+    {#- sqlfluff expects another indent of this `if` in each of its branches: LT02 is off for it. #}
+    -- noqa: disable=LT02
     where submissions.counts_for_period
       and submissions.report_type = 'speed_tests'
     {%- if var('period') %}
@@ -29,7 +31,7 @@ submissions as (
           where built.period = submissions.period
             and built.submission_id = submissions.submission_id
       )
-    {%- endif %}
+    {%- endif %}  -- noqa: enable=LT02
 
 ),
 
@@ -46,7 +48,7 @@ tests as (
         speed_tests.upload_mbps,
         speed_tests.latency_ms
     from {{ ref('stg_speed_tests') }} as speed_tests
-    where speed_tests.submission_id in (select submission_id from submissions)
+    where speed_tests.submission_id in (select submissions.submission_id from submissions)
 
 ),
 
@@ -101,7 +103,8 @@ final as (
                 else {{ nation_code() }}
             end as text
         ) as area_code,
-        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text) as region_code,
+        cast(case when region_rolled_up = 0 then region_code else {{ nation_code() }} end as text)
+            as region_code,
         cast(case when operator_rolled_up = 0 then operator else 'all' end as text) as operator,
         cast(case when technology_rolled_up = 0 then technology else 'all' end as text) as technology,
 

@@ -45,7 +45,9 @@ ranked as (
         settlements.population,
         row_number() over (
             partition by flagged.period, flagged.region_code
-            order by settlements.population desc, flagged.claims_contradicted + flagged.claims_disputed desc,
+            order by
+                settlements.population desc,
+                flagged.claims_contradicted + flagged.claims_disputed desc,
                 flagged.kato_code
         ) as worklist_rank
     from flagged

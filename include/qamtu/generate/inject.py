@@ -21,7 +21,16 @@ from qamtu.generate.defects import DEFECTS
 from qamtu.generate.formats import AKIMAT_FORMATS, OPERATOR_FORMATS, FileFormat, Rendered, render
 from qamtu.generate.tables import Row, Table, stable_fraction
 from qamtu.generate.truth import PROGRAMME_START
-from qamtu.generate.world import MOBILE, STREAM, World, month_first_day, month_index, month_last_day, rng_for
+from qamtu.generate.world import (
+    MOBILE,
+    STREAM,
+    FibreLink,
+    World,
+    month_first_day,
+    month_index,
+    month_last_day,
+    rng_for,
+)
 
 TableKey = tuple[str, str, str]  # kind, submitter, report_type
 
@@ -129,6 +138,14 @@ def _fibre_row(world: World, i: int, operator: str, **values: Any) -> Row:
     return row
 
 
+def _extra_row(ctx: Context, name: str, key: TableKey, row: Row, rng: np.random.Generator | None = None,
+               **found: Any) -> Injection:
+    """``row`` as an extra row of table ``key``, at a place drawn from ``rng`` (default: the defect's own
+    stream); ``found`` are the Injection's fields that say where and what it is."""
+    ctx.insert(ctx.table(*key), row, ctx.rng(name) if rng is None else rng)
+    return Injection(name, key, row, "row", **found)
+
+
 # --- row defects ---------------------------------------------------------------------------------
 def households_connected_above_passed(ctx: Context) -> Injection:
     name = "households_connected_above_passed"
@@ -137,11 +154,9 @@ def households_connected_above_passed(ctx: Context) -> Injection:
     passed = max(10, int(ctx.world.households[i]) // 3)
     row = _fibre_row(ctx.world, i, op, connected_on=month_first_day(ctx.m) + timedelta(days=3),
                      households_passed=passed, households_connected=passed + 17, max_speed_mbps=100.0)
-    table = ctx.table("operator", op, "settlement_fiber")
-    ctx.insert(table, row, ctx.rng(name))
-    return Injection(name, ("operator", op, "settlement_fiber"), row, "row", kato_code=row["kato_code"], operator=op,
-                     region_code=ctx.world.region[i], field="households_connected", value=passed + 17,
-                     details={"households_passed": passed})
+    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row, kato_code=row["kato_code"], operator=op,
+                      region_code=ctx.world.region[i], field="households_connected", value=passed + 17,
+                      details={"households_passed": passed})
 
 
 def connected_on_after_period(ctx: Context) -> Injection:
@@ -152,9 +167,8 @@ def connected_on_after_period(ctx: Context) -> Injection:
     when = month_last_day(ctx.m) + timedelta(days=9)
     row = _fibre_row(ctx.world, i, op, connected_on=when, households_passed=households // 2,
                      households_connected=households // 4)
-    ctx.insert(ctx.table("operator", op, "settlement_fiber"), row, ctx.rng(name))
-    return Injection(name, ("operator", op, "settlement_fiber"), row, "row", kato_code=row["kato_code"], operator=op,
-                     region_code=ctx.world.region[i], field="connected_on", value=when)
+    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row, kato_code=row["kato_code"], operator=op,
+                      region_code=ctx.world.region[i], field="connected_on", value=when)
 
 
 def unknown_kato_code(ctx: Context) -> Injection:
@@ -165,39 +179,37 @@ def unknown_kato_code(ctx: Context) -> Injection:
     code = next(world.codes[i][:6] + suffix for suffix in ("998", "997", "996", "995")
                 if world.codes[i][:6] + suffix not in world.kato_codes)
     row = _fibre_row(world, i, op, kato_code=code, status="planned")
-    ctx.insert(ctx.table("operator", op, "settlement_fiber"), row, ctx.rng(name))
-    return Injection(name, ("operator", op, "settlement_fiber"), row, "row", kato_code=code, operator=op,
-                     region_code=code[:2], field="kato_code", value=code)
+    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row, kato_code=code, operator=op,
+                      region_code=code[:2], field="kato_code", value=code)
+
+
+def _extra_road_stretch(ctx: Context, name: str, min_length_tenths: int, field: str,
+                        ends: Callable[[int], tuple[float, float]],
+                        details: Callable[[int, Row], dict[str, Any]]) -> Injection:
+    """An extra 4G road_coverage stretch of a mobile operator on a road at least ``min_length_tenths``
+    long; ``ends(length in tenths)`` gives its km_from and km_to, ``field`` is the one at fault."""
+    world = ctx.world
+    rng = ctx.rng(name)
+    op = _operator(ctx, name, MOBILE)
+    roads = [r for r, length in enumerate(world.road_length_tenths) if length >= min_length_tenths]
+    r = roads[int(rng.integers(len(roads)))]
+    length = world.road_length_tenths[r]
+    km_from, km_to = ends(length)
+    row = {"road_code": world.road_codes[r], "km_from": km_from, "km_to": km_to, "technology": "4G"}
+    return _extra_row(ctx, name, ("operator", op, "road_coverage"), row, rng, operator=op,
+                      road_code=row["road_code"], field=field, value=row[field], details=details(length, row))
 
 
 def road_km_beyond_length(ctx: Context) -> Injection:
-    name = "road_km_beyond_length"
-    world = ctx.world
-    rng = ctx.rng(name)
-    op = _operator(ctx, name, MOBILE)
-    roads = [r for r, length in enumerate(world.road_length_tenths) if length >= 300]
-    r = roads[int(rng.integers(len(roads)))]
-    length = world.road_length_tenths[r]
-    row = {"road_code": world.road_codes[r], "km_from": (length - 120) / 10, "km_to": (length + 234) / 10,
-           "technology": "4G"}
-    ctx.insert(ctx.table("operator", op, "road_coverage"), row, rng)
-    return Injection(name, ("operator", op, "road_coverage"), row, "row", operator=op, road_code=row["road_code"],
-                     field="km_to", value=row["km_to"], details={"length_km": length / 10})
+    return _extra_road_stretch(ctx, "road_km_beyond_length", 300, "km_to",
+                               ends=lambda length: ((length - 120) / 10, (length + 234) / 10),
+                               details=lambda length, _row: {"length_km": length / 10})
 
 
 def road_stretch_reversed(ctx: Context) -> Injection:
-    name = "road_stretch_reversed"
-    world = ctx.world
-    rng = ctx.rng(name)
-    op = _operator(ctx, name, MOBILE)
-    roads = [r for r, length in enumerate(world.road_length_tenths) if length >= 600]
-    r = roads[int(rng.integers(len(roads)))]
-    length = world.road_length_tenths[r]
-    row = {"road_code": world.road_codes[r], "km_from": (length * 6 // 10) / 10, "km_to": (length * 4 // 10) / 10,
-           "technology": "4G"}
-    ctx.insert(ctx.table("operator", op, "road_coverage"), row, rng)
-    return Injection(name, ("operator", op, "road_coverage"), row, "row", operator=op, road_code=row["road_code"],
-                     field="km_from", value=row["km_from"], details={"km_to": row["km_to"]})
+    return _extra_road_stretch(ctx, "road_stretch_reversed", 600, "km_from",
+                               ends=lambda length: ((length * 6 // 10) / 10, (length * 4 // 10) / 10),
+                               details=lambda _length, row: {"km_to": row["km_to"]})
 
 
 def _akimat(ctx: Context, name: str, villages_only: bool = False) -> str:
@@ -221,9 +233,8 @@ def fine_without_violation(ctx: Context) -> Injection:
     a = _akimat(ctx, name)
     i = ctx.world.by_region[a][0]
     row = _inspection_row(ctx, a, 9001, i, measured_download_mbps=24.8, violation=False, fine_kzt=86500)
-    ctx.insert(ctx.table("akimat", a, "quality_inspections"), row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "quality_inspections"), row, "row", kato_code=row["kato_code"],
-                     operator="kcell", region_code=a, field="fine_kzt", value=86500)
+    return _extra_row(ctx, name, ("akimat", a, "quality_inspections"), row, kato_code=row["kato_code"],
+                      operator="kcell", region_code=a, field="fine_kzt", value=86500)
 
 
 def kato_outside_region(ctx: Context) -> Injection:
@@ -234,10 +245,9 @@ def kato_outside_region(ctx: Context) -> Injection:
     others = [i for i in range(len(world.codes)) if world.region[i] != a]
     i = others[int(rng.integers(len(others)))]
     row = _inspection_row(ctx, a, 9002, i)
-    ctx.insert(ctx.table("akimat", a, "quality_inspections"), row, rng)
-    return Injection(name, ("akimat", a, "quality_inspections"), row, "row", kato_code=row["kato_code"],
-                     operator="kcell", region_code=a, field="kato_code", value=row["kato_code"],
-                     details={"kato_region": world.region[i]})
+    return _extra_row(ctx, name, ("akimat", a, "quality_inspections"), row, rng, kato_code=row["kato_code"],
+                      operator="kcell", region_code=a, field="kato_code", value=row["kato_code"],
+                      details={"kato_region": world.region[i]})
 
 
 def missing_required_value(ctx: Context) -> Injection:
@@ -245,9 +255,8 @@ def missing_required_value(ctx: Context) -> Injection:
     a = _akimat(ctx, name)
     i = ctx.world.by_region[a][-1]
     row = _inspection_row(ctx, a, 9003, i, operator=None)
-    ctx.insert(ctx.table("akimat", a, "quality_inspections"), row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "quality_inspections"), row, "row", kato_code=row["kato_code"],
-                     region_code=a, field="operator", value=None)
+    return _extra_row(ctx, name, ("akimat", a, "quality_inspections"), row, kato_code=row["kato_code"],
+                      region_code=a, field="operator", value=None)
 
 
 def _land_row(ctx: Context, region: str, number: int, **values: Any) -> Row:
@@ -267,10 +276,9 @@ def decision_before_request(ctx: Context) -> Injection:
     requested = month_last_day(ctx.m) - timedelta(days=5)
     decided = requested - timedelta(days=12)
     row = _land_row(ctx, a, 90001, requested_on=requested, decided_on=decided)
-    ctx.insert(ctx.table("akimat", a, "land_allocation"), row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "land_allocation"), row, "row", kato_code=row["kato_code"],
-                     operator="kazakhtelecom", region_code=a, field="decided_on", value=decided,
-                     details={"requested_on": requested})
+    return _extra_row(ctx, name, ("akimat", a, "land_allocation"), row, kato_code=row["kato_code"],
+                      operator="kazakhtelecom", region_code=a, field="decided_on", value=decided,
+                      details={"requested_on": requested})
 
 
 def unknown_operator(ctx: Context) -> Injection:
@@ -278,9 +286,8 @@ def unknown_operator(ctx: Context) -> Injection:
     a = _akimat(ctx, name)
     row = _land_row(ctx, a, 90002, operator="Jusan Mobile", purpose="base_station", decision="pending",
                     decided_on=None)
-    ctx.insert(ctx.table("akimat", a, "land_allocation"), row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "land_allocation"), row, "row", kato_code=row["kato_code"],
-                     operator="Jusan Mobile", region_code=a, field="operator", value="Jusan Mobile")
+    return _extra_row(ctx, name, ("akimat", a, "land_allocation"), row, kato_code=row["kato_code"],
+                      operator="Jusan Mobile", region_code=a, field="operator", value="Jusan Mobile")
 
 
 def invalid_date(ctx: Context) -> Injection:
@@ -289,9 +296,8 @@ def invalid_date(ctx: Context) -> Injection:
     year = ctx.period[:4]
     text = f"{year}-02-31" if AKIMAT_FORMATS[a].date_style == "iso" else f"31.02.{year}"
     row = _land_row(ctx, a, 90003, requested_on=text, decision="pending", decided_on=None)
-    ctx.insert(ctx.table("akimat", a, "land_allocation"), row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "land_allocation"), row, "row", kato_code=row["kato_code"],
-                     operator="kazakhtelecom", region_code=a, field="requested_on", value=text)
+    return _extra_row(ctx, name, ("akimat", a, "land_allocation"), row, kato_code=row["kato_code"],
+                      operator="kazakhtelecom", region_code=a, field="requested_on", value=text)
 
 
 def negative_number(ctx: Context, slots: dict[str, str]) -> Injection:
@@ -302,9 +308,8 @@ def negative_number(ctx: Context, slots: dict[str, str]) -> Injection:
     districts = sorted({r["district_kato"] for r in table.rows})
     pair = next((d, op) for d in districts for op in ("tele2", "beeline", "kcell") if (d, op) not in present)
     row = {"district_kato": pair[0], "operator": pair[1], "poles_requested": 30, "poles_granted": -5}
-    ctx.insert(table, row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "pole_access"), row, "row", kato_code=pair[0], operator=pair[1],
-                     region_code=a, field="poles_granted", value=-5)
+    return _extra_row(ctx, name, ("akimat", a, "pole_access"), row, kato_code=pair[0], operator=pair[1],
+                      region_code=a, field="poles_granted", value=-5)
 
 
 def coordinates_outside_kazakhstan(ctx: Context) -> Injection:
@@ -315,9 +320,8 @@ def coordinates_outside_kazakhstan(ctx: Context) -> Injection:
     site_id = {"kcell": "KC-61-99001", "beeline": "BL6199001", "tele2": "T2_61_99001"}[op]
     row = {"site_id": site_id, "kato_code": world.codes[i], "latitude": 39.9, "longitude": 67.1,
            "technology": "4G", "status": "planned", "on_air_date": None, "road_code": None}
-    ctx.insert(ctx.table("operator", op, "base_stations"), row, ctx.rng(name))
-    return Injection(name, ("operator", op, "base_stations"), row, "row", kato_code=row["kato_code"], operator=op,
-                     region_code="61", field="latitude", value=39.9)
+    return _extra_row(ctx, name, ("operator", op, "base_stations"), row, kato_code=row["kato_code"], operator=op,
+                      region_code="61", field="latitude", value=39.9)
 
 
 def duplicate_id(ctx: Context) -> Injection:
@@ -468,56 +472,61 @@ def city_5g_area_above_city_area(ctx: Context) -> Injection:
                      details={"area_km2": area})
 
 
-def _connected_by(ctx: Context) -> dict[int, list[str]]:
-    by: dict[int, list[str]] = {}
-    for link in ctx.world.fibre_links:
-        if link.status(ctx.m) == "connected":
-            by.setdefault(link.settlement, []).append(link.operator)
+def _connected_links(world: World, m: int) -> dict[int, list[FibreLink]]:
+    """Settlement → its fibre links connected in month ``m``, in the world's order."""
+    by: dict[int, list[FibreLink]] = {}
+    for link in world.fibre_links:
+        if link.status(m) == "connected":
+            by.setdefault(link.settlement, []).append(link)
     return by
 
 
-def operator_akimat_disagree(ctx: Context) -> Injection:
-    name = "operator_akimat_disagree"
+def _connected_by(ctx: Context) -> dict[int, list[str]]:
+    """Settlement → the operators whose fibre connects it this period."""
+    return {i: [link.operator for link in links] for i, links in _connected_links(ctx.world, ctx.m).items()}
+
+
+def _require_previous(ctx: Context) -> None:
+    """A cross-period defect needs the previous month among the generated periods."""
+    if not ctx.has_previous:
+        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+
+
+def _akimat_contradicts_operators(ctx: Context, name: str, operators_connect: bool) -> Injection:
+    """An akimat's settlement_connectivity row of a rural settlement of its region says has_fibre the
+    opposite of the operators: no where an operator reports it fibre-connected (``operators_connect``),
+    yes where none does."""
     world = ctx.world
     rng = ctx.rng(name)
     a = _akimat(ctx, name, villages_only=True)
     connected = _connected_by(ctx)
-    candidates = [i for i in world.by_region[a] if world.rural[i] and i in connected]
+    candidates = [i for i in world.by_region[a] if world.rural[i] and (i in connected) == operators_connect]
+    if not candidates:
+        raise DefectSkipped(f"no rural settlement of region {a} has fibre in {ctx.period}" if operators_connect
+                            else f"every settlement of region {a} has fibre in {ctx.period}")
     i = candidates[int(rng.integers(len(candidates)))]
     table = ctx.table("akimat", a, "settlement_connectivity")
     row = next(r for r in table.rows if r["kato_code"] == world.codes[i])
-    row["has_fibre"] = False
+    row["has_fibre"] = not operators_connect
     return Injection(name, ("akimat", a, "settlement_connectivity"), row, "row", kato_code=world.codes[i],
-                     operator=sorted(connected[i])[0], region_code=a, field="has_fibre", value=False)
+                     operator=sorted(connected[i])[0] if operators_connect else None, region_code=a,
+                     field="has_fibre", value=row["has_fibre"])
+
+
+def operator_akimat_disagree(ctx: Context) -> Injection:
+    return _akimat_contradicts_operators(ctx, "operator_akimat_disagree", operators_connect=True)
 
 
 def akimat_fibre_without_operator(ctx: Context) -> Injection:
-    name = "akimat_fibre_without_operator"
-    world = ctx.world
-    rng = ctx.rng(name)
-    a = _akimat(ctx, name, villages_only=True)
-    connected = _connected_by(ctx)
-    candidates = [i for i in world.by_region[a] if world.rural[i] and i not in connected]
-    if not candidates:
-        raise DefectSkipped(f"every settlement of region {a} has fibre in {ctx.period}")
-    i = candidates[int(rng.integers(len(candidates)))]
-    table = ctx.table("akimat", a, "settlement_connectivity")
-    row = next(r for r in table.rows if r["kato_code"] == world.codes[i])
-    row["has_fibre"] = True
-    return Injection(name, ("akimat", a, "settlement_connectivity"), row, "row", kato_code=world.codes[i],
-                     region_code=a, field="has_fibre", value=True)
+    return _akimat_contradicts_operators(ctx, "akimat_fibre_without_operator", operators_connect=False)
 
 
 def cumulative_drop(ctx: Context) -> Injection:
     name = "cumulative_drop"
-    if not ctx.has_previous:
-        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+    _require_previous(ctx)
     world = ctx.world
     m = ctx.m
-    links_of: dict[int, list] = {}
-    for link in world.fibre_links:
-        if link.status(m) == "connected":
-            links_of.setdefault(link.settlement, []).append(link)
+    links_of = _connected_links(world, m)
 
     def harmless(link) -> bool:
         # Leaving this link out changes no headline figure: another operator keeps the settlement
@@ -559,8 +568,7 @@ def cumulative_drop(ctx: Context) -> Injection:
 
 def covered_km_drop(ctx: Context) -> Injection:
     name = "covered_km_drop"
-    if not ctx.has_previous:
-        raise DefectSkipped(f"{ctx.period}: the previous period is not generated")
+    _require_previous(ctx)
     world = ctx.world
     m = ctx.m
     pieces_of: dict[str, list] = {}
@@ -619,10 +627,8 @@ def challenge_unknown_settlement(ctx: Context) -> Injection:
     row = {"challenge_id": f"{a}-CH-{ctx.period.replace('-', '')}-901", "kato_code": code, "operator": "kcell",
            "claim": "mobile_4g", "evidence": "citizen_complaints", "measured_download_mbps": None, "complaints": 12,
            "submitted_on": month_first_day(ctx.m) + timedelta(days=4)}
-    table = ctx.table("akimat", a, "challenges")
-    ctx.insert(table, row, ctx.rng(name))
-    return Injection(name, ("akimat", a, "challenges"), row, "row", kato_code=code, operator="kcell",
-                     region_code=a, field="kato_code", value=code)
+    return _extra_row(ctx, name, ("akimat", a, "challenges"), row, kato_code=code, operator="kcell",
+                      region_code=a, field="kato_code", value=code)
 
 
 def response_unknown_challenge(ctx: Context) -> Injection:
@@ -632,9 +638,8 @@ def response_unknown_challenge(ctx: Context) -> Injection:
     challenge_id = f"{region}-CH-{ctx.period.replace('-', '')}-999"
     row = {"challenge_id": challenge_id, "response": "contest", "evidence": "network_logs",
            "responded_on": month_first_day(ctx.m) + timedelta(days=6)}
-    ctx.insert(ctx.table("operator", op, "challenge_responses"), row, ctx.rng(name))
-    return Injection(name, ("operator", op, "challenge_responses"), row, "row", operator=op, region_code=region,
-                     field="challenge_id", value=challenge_id)
+    return _extra_row(ctx, name, ("operator", op, "challenge_responses"), row, operator=op, region_code=region,
+                      field="challenge_id", value=challenge_id)
 
 
 def response_after_deadline(ctx: Context) -> Injection:
@@ -660,10 +665,9 @@ def response_after_deadline(ctx: Context) -> Injection:
     table = ctx.table("operator", c.operator, "challenge_responses")
     if any(r["challenge_id"] == c.challenge_id for r in table.rows):
         raise DefectSkipped(f"{ctx.period}: {c.challenge_id} is already answered in this period's file")
-    ctx.insert(table, row, ctx.rng(name + "/row"))
-    return Injection(name, ("operator", c.operator, "challenge_responses"), row, "row", kato_code=c.kato_code,
-                     operator=c.operator, region_code=c.region, field="responded_on", value=responded,
-                     details={"challenge_id": c.challenge_id, "deadline_on": c.deadline_on})
+    return _extra_row(ctx, name, ("operator", c.operator, "challenge_responses"), row, ctx.rng(name + "/row"),
+                      kato_code=c.kato_code, operator=c.operator, region_code=c.region, field="responded_on",
+                      value=responded, details={"challenge_id": c.challenge_id, "deadline_on": c.deadline_on})
 
 
 # Application order: changes of existing rows before extra rows, so nothing edits a defect's row.

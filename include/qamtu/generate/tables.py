@@ -4,6 +4,7 @@ per landing key. Formats (``formats.py``) render them; defects (``inject.py``) a
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -56,15 +57,19 @@ def settlement_label(world: World, i: int, operator: str) -> str:
     return world.names[{"tele2": "kk", "beeline": "en"}.get(operator, "ru")][i]
 
 
+def _listed(things: Iterable[Any], operator: str, m: int) -> Iterator[tuple[Any, str]]:
+    """The operator's fibre links or sites that exist in month ``m``, each with its status then."""
+    for thing in things:
+        if thing.operator == operator:
+            status = thing.status(m)
+            if status is not None:
+                yield thing, status
+
+
 def settlement_fiber(world: World, operator: str, period: str) -> Table:
     m = month_index(period)
     rows = []
-    for link in world.fibre_links:
-        if link.operator != operator:
-            continue
-        status = link.status(m)
-        if status is None:
-            continue
+    for link, status in _listed(world.fibre_links, operator, m):
         connected = status == "connected"
         rows.append({
             "kato_code": world.codes[link.settlement],
@@ -82,12 +87,7 @@ def settlement_fiber(world: World, operator: str, period: str) -> Table:
 def base_stations(world: World, operator: str, period: str) -> Table:
     m = month_index(period)
     rows = []
-    for site in world.sites:
-        if site.operator != operator:
-            continue
-        status = site.status(m)
-        if status is None:
-            continue
+    for site, status in _listed(world.sites, operator, m):
         rows.append({
             "site_id": site.site_id, "kato_code": world.codes[site.settlement], "latitude": site.latitude,
             "longitude": site.longitude, "technology": site.technology, "status": status,

@@ -1,5 +1,5 @@
-"""The warehouse side of ingestion: the raw layer, the quarantine and the bookkeeping tables, and
-loading one submission into them in one transaction.
+"""The load step, the warehouse side of ingestion: the raw layer, the quarantine and the bookkeeping
+tables, and loading one submission into them in one transaction (:func:`load_file`).
 
 Tables (same DDL on DuckDB and PostgreSQL):
 
@@ -28,12 +28,17 @@ PostgreSQL they stream out of DuckDB as Arrow batches into ``COPY``.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qamtu.contracts import Contract
 from qamtu.ingest.stage import WORK, Workbench, keeps_raw, raw_column
 from qamtu.ingest.suites import q
+
+if TYPE_CHECKING:
+    from qamtu.ingest.landing import Submission
+    from qamtu.ingest.receipts import Receipt
 
 SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "date": "DATE",
              "datetime": "TIMESTAMP WITH TIME ZONE", "boolean": "BOOLEAN"}
@@ -186,6 +191,41 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
                          record["sha256"], sid, loaded_at)
         if before_commit is not None:
             before_commit()
+
+
+def load_file(warehouse, bench: Workbench, sub: Submission, receipt: Receipt, findings: list[dict[str, Any]],
+              loaded_at: dt.datetime, before_commit: Callable[[], None] | None = None) -> None:
+    """Load one file with its verdict (``receipt``) and its ``findings`` (every one, with severity
+    and message): :func:`load_submission` with the ``raw.submissions`` row the receipt describes and
+    the findings as ``quarantine.errors`` rows."""
+    import pyarrow as pa
+
+    record = {
+        "submission_id": receipt.submission_id, "kind": receipt.kind, "submitter": receipt.submitter,
+        "period": receipt.period, "report_type": receipt.report_type, "source_key": receipt.source_key,
+        "archive_key": receipt.archive_key, "sha256": receipt.sha256, "size_bytes": receipt.size_bytes,
+        "received_at": sub.received_at, "status": receipt.status, "is_current": receipt.status != "rejected",
+        "superseded_by": None, "rows_read": receipt.rows_read, "rows_loaded": receipt.rows_loaded,
+        "rows_quarantined": receipt.rows_quarantined, "contract_version": receipt.contract_version, "etag": sub.etag,
+    }
+    error_table = pa.table({
+        name: pa.array(values, type=pa.string() if sql_type == "TEXT" else None)
+        for (name, sql_type), values in zip(ERRORS_COLUMNS, error_columns(sub, findings, loaded_at), strict=True)
+    })
+    load_submission(warehouse, bench if sub.staged else None, sub.contract, record, error_table, loaded_at,
+                    before_commit=before_commit)
+
+
+def error_columns(sub: Submission, items: list[dict[str, Any]], now: dt.datetime) -> list[list[Any]]:
+    """A file's findings as the columns of ``quarantine.errors`` (``ERRORS_COLUMNS``)."""
+    landing = sub.landing
+    n = len(items)
+    return [
+        [sub.submission_id] * n, [landing.report_type] * n, [landing.kind] * n, [landing.submitter] * n,
+        [landing.period] * n, [sub.key] * n, [i["line"] for i in items], [i["field"] for i in items],
+        [None if i["value"] is None else str(i["value"]) for i in items], [i["rule"] for i in items],
+        [i["severity"] for i in items], [i["message"] for i in items], [now] * n,
+    ]
 
 
 def remember_landing(warehouse, key: str, size: int, etag: str | None, sha256: str, sid: str, seen_at) -> None:

@@ -30,6 +30,12 @@ Excel row; JSON array / Parquet — 1-based index + 1.
 Large contracts (``x-large``) in CSV/csv.gz/Parquet are not read here row by row:
 :func:`prepare_large` only sniffs the head (encoding, delimiter, header), transcodes Windows-1251
 to UTF-8 in a streaming step when needed, and returns a DuckDB relation over the file.
+
+The parse step of a run (:class:`FileReader`): a landed file into the working database. Large files
+are typed into it at once (DuckDB reads them, :mod:`.stage`); small ones are parsed at once and
+typed later, all files of a report type in one statement (:meth:`FileReader.type_parsed`). File
+rules (empty, unreadable, wrong encoding, missing column, no rows, too many unreadable rows) reject
+the file.
 """
 
 from __future__ import annotations
@@ -42,6 +48,7 @@ import gzip
 import io
 import itertools
 import json
+import logging
 import math
 import re
 import zlib
@@ -53,7 +60,11 @@ from typing import Any
 
 from qamtu.contracts import TOTALS_MARKERS, Contract, normalize_label
 from qamtu.ingest import lines
-from qamtu.ingest.landing import FileRejected, Problem
+from qamtu.ingest.landing import FileRejected, Problem, Submission
+from qamtu.ingest.lines import UnreadableRow
+from qamtu.ingest.receipts import number
+from qamtu.ingest.stage import UNREADABLE_ROW
+from qamtu.ingest.suites import q
 
 HEADER_SEARCH_ROWS = 11
 MAX_COLUMNS = 1_000  # a report has a few dozen fields; a header far wider is not one (and costs memory)
@@ -866,3 +877,172 @@ def _large_parquet(path: Path, contract: Contract) -> LargeSource:
                 f"file_row_number=true))")
     mapped = {name: names[index] for index, name in columns.items()}
     return LargeSource(relation, mapped, problems, {"format": "parquet"}, numbered=True)
+
+
+# --- the parse step: one landed file into the working database ----------------------------------
+log = logging.getLogger("qamtu.ingest")
+LARGE_FORMATS = ("csv", "csv.gz", "parquet")
+
+
+def _duckdb_problem(error: Exception) -> FileRejected:
+    text = str(error)
+    first = text.strip().splitlines()[0] if text.strip() else type(error).__name__
+    if "unicode" in text.lower() or "utf-8" in text.lower() or "utf8" in text.lower():
+        return FileRejected(Problem("file.wrong_encoding", context={"detail": first}))
+    return FileRejected(Problem("file.unreadable", context={"detail": first}))
+
+
+class FileReader:
+    """Reads the landed files of one run into its working database (``bench``, a
+    :class:`qamtu.ingest.stage.Workbench`); ``dialect`` is the warehouse's (on DuckDB x-large rows are
+    staged straight into ``raw``, stamped ``loaded_at``)."""
+
+    def __init__(self, bench, dialect: str, loaded_at, max_unreadable_share: float):
+        self.bench = bench
+        self.dialect = dialect
+        self.loaded_at = loaded_at
+        self.max_unreadable_share = max_unreadable_share
+        self._last_large: LargeSource | None = None
+
+    def read(self, sub: Submission, scratch: Path) -> None:
+        """Large files are typed into the working database now (DuckDB reads them); small ones are
+        parsed now and typed later, all files of a report type together (:meth:`type_parsed`).
+        Raises :class:`FileRejected`."""
+        import duckdb
+
+        contract = sub.contract
+        if not (contract.large and (sub.landing.ext in LARGE_FORMATS or self.dialect == "duckdb")):
+            table = parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
+            sub.problems.extend(table.problems)
+            sub.details.update(table.details)
+            if table.num_rows == 0:
+                raise FileRejected(Problem("file.no_rows"))
+            sub.parsed = table
+            return
+        lineage = {"kind": sub.landing.kind, "submitter": sub.landing.submitter,
+                   "period": sub.landing.period, "source_key": sub.key, "loaded_at": self.loaded_at}
+        target = None
+        if self.dialect == "duckdb":
+            # Fully qualified: the stage view lives in the working database.
+            catalog = self.bench.con.execute("select current_database()").fetchall()[0][0]
+            target = f"{q(catalog)}.raw.{q(contract.report_type)}"
+        # A CSV is first read as regular (one row per line) while a thread checks that it is; if
+        # it is not, it is read again through the numbered route (see qamtu.ingest.lines).
+        for regular in (None, False):
+            unreadable: list[UnreadableRow] = []
+            large = None
+            try:
+                rows, source, large = self._read_once(sub, scratch, lineage, target, regular, unreadable)
+            except lines.Irregular as irregular:
+                sub.details["lines"] = f"read line by line ({irregular})"
+                continue
+            except duckdb.Error as error:
+                if large is None and regular is None and self._last_large is not None \
+                        and not self._last_large.is_regular():
+                    continue  # DuckDB choked on what the numbered route reads
+                # DuckDB's reader choking on a damaged file is a verdict on the file, said plainly.
+                raise _duckdb_problem(error) from error
+            break
+        sub.problems.extend(source.problems)
+        sub.details.update(source.details)
+        sub.staged = True
+        sub.rows_read = rows + (len(unreadable) if large is not None else 0)
+        self._unreadable(sub, unreadable, placeholders=large is not None, lineage=lineage, target=target)
+        if sub.rows_read == 0:
+            raise FileRejected(Problem("file.no_rows"))
+
+    def _read_once(self, sub: Submission, scratch: Path, lineage: dict[str, Any], target: str | None,
+                   regular: bool | None, unreadable: list[UnreadableRow]):
+        """One reading of an x-large file into the stage: (rows staged, source, large source)."""
+        contract = sub.contract
+        large = None
+        self._last_large = None
+        if sub.landing.ext in LARGE_FORMATS:
+            source = large = self._last_large = prepare_large(scratch, sub.landing.ext, contract,
+                                                              self.bench.scratch, regular)
+            relation, columns = source.relation, source.columns
+        else:
+            source = parse_bytes(scratch.read_bytes(), sub.landing.ext, contract)
+            relation, columns = "_qamtu_incoming", {name: name for name in source.fields}
+            self.bench.con.register("_qamtu_incoming", source.to_arrow())
+            unreadable.extend(source.unreadable)
+
+        def on_read() -> None:
+            if large is not None:
+                unreadable.extend(large.collect_unreadable(self.bench.con))
+
+        try:
+            if self.dialect == "duckdb":
+                rows = self.bench.stage_direct(contract, sub.submission_id, relation, columns, lineage,
+                                               target, large, on_read)
+            else:
+                rows = self.bench.stage_rows(contract, sub.submission_id, relation, columns, large, on_read)
+        finally:
+            if relation == "_qamtu_incoming":
+                self.bench.con.unregister("_qamtu_incoming")
+        return rows, source, large
+
+    def _unreadable(self, sub: Submission, rows: list[UnreadableRow], placeholders: bool,
+                    lineage: dict[str, Any] | None = None, target: str | None = None) -> None:
+        """Rows that are not records of the header: each held back with its own finding, unless
+        more than the allowed share of the file is so (then the file is rejected, and says why)."""
+        if not rows:
+            return
+        contract = sub.contract
+        problems = [Problem(UNREADABLE_ROW, line=r.line, field=r.field, value=r.raw,
+                            context={"detail": r.detail}) for r in rows]
+        share = self.max_unreadable_share
+        if len(rows) > share * sub.rows_read:
+            detail = (f"{len(rows):,} of {sub.rows_read:,} rows ({len(rows) / sub.rows_read:.1%}) cannot be read "
+                      f"as records of the header; at most {share:.1%} may be")
+            raise FileRejected(Problem("file.unreadable", context={"detail": detail}), *problems)
+        sub.problems.extend(problems)
+        self.bench.add_unreadable(contract, sub.submission_id, [(p.line, p.field, p.value) for p in problems],
+                                  placeholders, lineage, target)
+
+    def type_parsed(self, subs: list[Submission]) -> None:
+        """Type the parsed small files, one statement per report type (one per file if that fails)."""
+        by_type: dict[str, list[Submission]] = {}
+        for sub in subs:
+            if sub.parsed is not None and not sub.rejected:
+                by_type.setdefault(sub.contract.report_type, []).append(sub)
+        for group in by_type.values():
+            contract = group[0].contract
+            try:
+                self.bench.stage_tables(contract, {s.submission_id: s.parsed.to_arrow() for s in group})
+                staged = group
+            except Exception as error:
+                log.warning("staging %s in one go failed, file by file: %s", contract.report_type, error)
+                staged = []
+                for sub in group:
+                    try:
+                        self.bench.stage_arrow(contract, sub.submission_id, sub.parsed.to_arrow())
+                        staged.append(sub)
+                    except Exception as one:
+                        sub.reject([Problem("file.unreadable", context={"detail": f"{type(one).__name__}: {one}"})])
+            for sub in staged:
+                sub.staged = True
+                sub.rows_read = sub.parsed.num_rows
+                try:
+                    self._unreadable(sub, sub.parsed.unreadable, placeholders=False)
+                except FileRejected as rejected:
+                    sub.reject(rejected.problems)
+                if sub.parsed.totals:
+                    sub.problems.extend(self._totals(contract, sub, sub.parsed))
+                sub.parsed = None
+
+    def _totals(self, contract: Contract, sub: Submission, table: TextTable) -> list[Problem]:
+        """A spreadsheet's totals row against the column sums (additive numeric columns only)."""
+        found = []
+        for name, text in table.totals.items():
+            f = contract.field(name)
+            if f.type not in ("integer", "number") or text is None:
+                continue
+            total = self.bench.typed_value(f, text)
+            actual = self.bench.column_sum(contract, sub.submission_id, name)
+            if total is None or actual is None:
+                continue
+            if abs(float(total) - float(actual)) > max(0.005, 1e-9 * abs(float(actual))):
+                found.append(Problem("file.totals_mismatch", severity="warning", line=table.totals_line,
+                                     field=name, value=text, context={"expected": number(actual)}))
+        return found

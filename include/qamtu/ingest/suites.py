@@ -37,10 +37,12 @@ Expectation types used, with their SQL failure predicate (a row fails when it ho
 from __future__ import annotations
 
 import json
+import logging
 import warnings
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qamtu.contracts import Contract, RowRule, load_contract, report_types
 from qamtu.expectations import (  # noqa: F401 - q: ingest's modules import it from here
@@ -51,6 +53,9 @@ from qamtu.expectations import (  # noqa: F401 - q: ingest's modules import it f
     validate_frame,
 )
 from qamtu.settings import EXPECTATIONS_DIR
+
+if TYPE_CHECKING:
+    from qamtu.ingest.landing import Submission
 
 SUITE_DIR = EXPECTATIONS_DIR / "raw"
 PERIOD_END, PERIOD_AFTER, SUBMITTER_REGION, SUBMISSION = "_period_end", "_period_after", "_submitter_region", \
@@ -289,6 +294,43 @@ def run_gx(report_type: str, frame) -> list[tuple[int, int]]:
             raise RuntimeError(f"GX returned no row indexes for {expectation.type} on {report_type}")
         found.extend((int(i), expectation.index) for i in indexes)
     return found
+
+
+# --- the validate step ----------------------------------------------------------------------------
+def validate(bench, subs: list[Submission], progress: Callable[[str, int, int], Any]) -> dict[str, str]:
+    """Validate every staged file of a run in its working database (``bench``, a
+    :class:`qamtu.ingest.stage.Workbench`), all new files of a report type together: GX 1.x on
+    pandas for small reports, the same suite compiled to SQL for ``x-large`` ones (or when GX fails:
+    the run goes on and each file's ``details["validation"]`` says which route ran). Returns
+    {report type: route}."""
+    routes = {}
+    by_type: dict[str, list[Submission]] = {}
+    for sub in subs:
+        if sub.staged and not sub.rejected:
+            by_type.setdefault(sub.contract.report_type, []).append(sub)
+    for report_type, group in sorted(by_type.items()):
+        contract = group[0].contract
+        ids = [s.submission_id for s in group]
+        progress(f"validating {report_type}", 0, 1)
+        checked = bench.checked(contract, ids)
+        bench.type_findings(contract, ids)
+        route = "sql" if contract.large else "gx"
+        if route == "gx":
+            try:
+                bench.validate_gx(contract, checked)
+            except Exception as error:  # GX is the preferred route, not the only one
+                logging.getLogger("qamtu.ingest").warning("GX validation of %s failed, using the SQL route: %s",
+                                                          report_type, error)
+                bench.con.execute("delete from work.findings where rule is null")
+                route = f"sql (GX failed: {type(error).__name__}: {error})"
+                bench.validate_sql(contract, checked)
+        else:
+            bench.validate_sql(contract, checked)
+        bench.describe_hits(contract, checked, ids, lambda e: e.severity)
+        for sub in group:
+            sub.details["validation"] = route.split(" ")[0]
+        routes[report_type] = route
+    return routes
 
 
 if __name__ == "__main__":  # pragma: no cover - the generator of the committed suite files

@@ -46,71 +46,67 @@ _OBSERVATION = {
 _LABELS = {"type": "object", "required": ["kk", "ru", "en"],
            "properties": {lang: {"type": "string"} for lang in ("kk", "ru", "en")}}
 
-SCHEMAS: dict[str, dict[str, Any]] = {
-    "index": {
+
+def _document(kind: str, title: str, required: list[str], properties: dict[str, Any]) -> dict[str, Any]:
+    """The JSON Schema of one kind of API document: every document names the API version (``api``)
+    and its schema (``schema``) before its own properties."""
+    return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "index.schema.json",
-        "title": "Qamtu open-data API: index",
+        "$id": SCHEMA_BASE + f"{kind}.schema.json",
+        "title": f"Qamtu open-data API: {title}",
         "type": "object",
-        "required": ["api", "schema", "indicators", "releases"],
-        "properties": {
-            "api": {"const": "qamtu/v1"},
-            "schema": {"type": "string"},
+        "required": ["api", "schema", *required],
+        "properties": {"api": {"const": "qamtu/v1"}, "schema": {"type": "string"}, **properties},
+    }
+
+
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "index": _document(
+        "index", "index", ["indicators", "releases"], {
             "indicators": {"type": "array", "items": {
                 "type": "object", "required": ["code", "names", "unit", "areas"],
                 "properties": {"code": {"type": "string"}, "names": _LABELS, "unit": {"type": "string"},
-                               "target": {"type": ["number", "null"]}, "deadline": {"type": ["string", "null"]},
+                               "target": {"type": ["number", "null"]},
+                               "deadline": {"type": ["string", "null"]},
                                "areas": {"type": "array", "items": {
                                    "type": "object", "required": ["area", "href"],
-                                   "properties": {"area": {"type": "string"}, "href": {"type": "string"}}}}}}},
+                                   "properties": {"area": {"type": "string"},
+                                                  "href": {"type": "string"}}}}}}},
             "releases": {"type": "array", "items": {
                 "type": "object", "required": ["period", "version", "published_at", "status", "href"],
                 "properties": {"period": {"type": "string"}, "version": {"type": "integer"},
-                               "published_at": {"type": "string"}, "status": {"enum": ["current", "superseded"]},
+                               "published_at": {"type": "string"},
+                               "status": {"enum": ["current", "superseded"]},
                                "notes": {"type": ["string", "null"]}, "href": {"type": "string"}}}},
             "statistics": {"type": "array", "items": {
                 "type": "object", "required": ["name", "table", "href"],
-                "properties": {"name": {"type": "string"}, "table": {"type": "string"}, "href": {"type": "string"}}}},
+                "properties": {"name": {"type": "string"}, "table": {"type": "string"},
+                               "href": {"type": "string"}}}},
         },
-    },
-    "indicator": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "indicator.schema.json",
-        "title": "Qamtu open-data API: one indicator in one area, every period and version",
-        "type": "object",
-        "required": ["api", "schema", "indicator", "area", "names", "unit", "observations"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "indicator": _document(
+        "indicator", "one indicator in one area, every period and version",
+        ["indicator", "area", "names", "unit", "observations"], {
             "indicator": {"type": "string"}, "area": {"type": "string"}, "names": _LABELS,
             "area_names": _LABELS, "unit": {"type": "string"},
             "observations": {"type": "array", "items": _OBSERVATION},
         },
-    },
-    "statistics": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "statistics.schema.json",
-        "title": "Qamtu open-data API: a published statistics table, every period (as of the newest release)",
-        "type": "object",
-        "required": ["api", "schema", "name", "table", "release", "columns", "rows"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "statistics": _document(
+        "statistics", "a published statistics table, every period (as of the newest release)",
+        ["name", "table", "release", "columns", "rows"], {
             "name": {"type": "string"}, "table": {"type": "string"},
             "release": {"type": "object", "required": ["period", "version", "href"]},
             "columns": {"type": "array", "items": {
                 "type": "object", "required": ["name", "labels"],
                 "properties": {"name": {"type": "string"}, "labels": {"type": "object"},
                                "description": {"type": "string"}}}},
-            "rows": {"type": "array", "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
+            "rows": {"type": "array",
+                     "items": {"type": "object", "required": ["period", "region_code", "operator"]}},
         },
-    },
-    "release": {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": SCHEMA_BASE + "release.schema.json",
-        "title": "Qamtu open-data API: one release",
-        "type": "object",
-        "required": ["api", "schema", "period", "version", "published_at", "status", "files", "observations"],
-        "properties": {
-            "api": {"const": "qamtu/v1"}, "schema": {"type": "string"},
+    ),
+    "release": _document(
+        "release", "one release", ["period", "version", "published_at", "status", "files", "observations"], {
             "period": {"type": "string"}, "version": {"type": "integer"}, "published_at": {"type": "string"},
             "status": {"enum": ["current", "superseded"]}, "notes": {"type": ["string", "null"]},
             "revised_figures": {"type": "integer"},
@@ -123,7 +119,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
                                "obs_status": {"enum": ["A", "P", "M"]},
                                "status_reason": {"type": ["string", "null"]}}}},
         },
-    },
+    ),
 }
 
 
@@ -150,7 +146,9 @@ def _area_order(area: str) -> tuple[bool, str]:
 def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
               targets: dict[str, dict[str, Any]], area_names: dict[str, dict[str, str]]) -> dict[str, Any]:
     """Every API document: key (relative to the publication area) → JSON value."""
-    docs: dict[str, Any] = {f"{API_ROOT}/schemas/{kind}.schema.json": schema for kind, schema in SCHEMAS.items()}
+    docs: dict[str, Any] = {
+        f"{API_ROOT}/schemas/{kind}.schema.json": schema for kind, schema in SCHEMAS.items()
+    }
     series: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for release in data.releases:
         values = data.version_values.get((release.period, release.version), {})
@@ -184,7 +182,8 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         documented = data.docs[table_name].columns if table_name in data.docs else {}
         columns = [documented.get(column) or ColumnDoc(name=column) for column in table.column_names]
         docs[key] = {
-            "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name, "table": table_name,
+            "api": "qamtu/v1", "schema": _rel(key, schema_key("statistics")), "name": name,
+            "table": table_name,
             "release": {"period": data.newest.period, "version": data.newest.version,
                         "href": _rel(key, release_key(data.newest.period, data.newest.version))},
             "columns": [{"name": c.name, "labels": c.labels, "description": c.description} for c in columns],
@@ -197,7 +196,8 @@ def documents(data: PortalData, indicator_names: dict[str, dict[str, str]],
         key = indicator_key(indicator, area)
         observations.sort(key=lambda o: (o["period"], o["version"]))
         docs[key] = {
-            "api": "qamtu/v1", "schema": _rel(key, schema_key("indicator")), "indicator": indicator, "area": area,
+            "api": "qamtu/v1", "schema": _rel(key, schema_key("indicator")),
+            "indicator": indicator, "area": area,
             "names": indicator_names.get(indicator, {lang: indicator for lang in ("kk", "ru", "en")}),
             "area_names": area_names.get(area, {lang: area for lang in ("kk", "ru", "en")}),
             "unit": data.units.get(indicator, ""), "observations": observations,

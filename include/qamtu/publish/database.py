@@ -129,7 +129,9 @@ def _figures_sql(mart: MartTable, relation: str) -> str | None:
                 f"'' as dimensions, cast(actual as double) as value from {relation}")
     area_column = next((c for c in AREA_COLUMNS if c in key), None) or next(
         (c for c in AREA_COLUMNS if c in columns), None)
-    area = f"coalesce(cast({quote_ident(area_column)} as varchar), '{NATION}')" if area_column else f"'{NATION}'"
+    area = (
+        f"coalesce(cast({quote_ident(area_column)} as varchar), '{NATION}')" if area_column else f"'{NATION}'"
+    )
     dimension_columns = [c for c in key if c not in ("period", area_column) and c in columns]
     dimensions = ("concat_ws(';', " + ", ".join(
         f"'{c}=' || coalesce(cast({quote_ident(c)} as varchar), '')" for c in dimension_columns) + ")"
@@ -182,7 +184,8 @@ def _create_vintages(con: duckdb.DuckDBPyConnection, marts: list[MartTable], pre
         files = ", ".join(_sql_text(str(p)) for p in previous)
         # Each file repeats the rows of the releases before it: keep one copy of each release's rows.
         con.execute(f"insert into {VINTAGES_TABLE} select distinct * from read_parquet([{files}]) "
-                    "order by published_at, release_period, version, table_name, figure, area, period, dimensions")
+                    "order by published_at, release_period, version, table_name, figure, area, period, "
+                    "dimensions")
     selects = []
     for index, mart in enumerate(marts):
         relation = f"_release_mart_{index}"
@@ -194,7 +197,8 @@ def _create_vintages(con: duckdb.DuckDBPyConnection, marts: list[MartTable], pre
         return 0
     key = ", ".join(VINTAGE_KEY)
     con.execute(f"create temp table _new_figures as {' union all '.join(f'({s})' for s in selects)}")
-    added = con.execute(f"""
+    added = con.execute(
+        f"""
         insert into {VINTAGES_TABLE}
         with earlier as (
             select {key}, value from (
@@ -205,11 +209,14 @@ def _create_vintages(con: duckdb.DuckDBPyConnection, marts: list[MartTable], pre
         select ?, ?, cast(? as timestamptz), n.table_name, n.figure, n.area, n.period, n.dimensions, n.value,
                case when e.figure is not null and not (
                         n.value is not distinct from e.value
-                        or abs(n.value - e.value) <= {RELATIVE_TOLERANCE} * greatest(abs(n.value), abs(e.value)))
+                        or abs(n.value - e.value)
+                           <= {RELATIVE_TOLERANCE} * greatest(abs(n.value), abs(e.value)))
                     then ? end
         from _new_figures n left join earlier e using ({key})
         order by n.table_name, n.figure, n.area, n.period, n.dimensions
-    """, [period, version, published_at, note_key]).fetchone()[0]
+    """,
+        [period, version, published_at, note_key],
+    ).fetchone()[0]
     con.execute("drop table _new_figures")
     return int(added)
 
@@ -278,8 +285,8 @@ def write_release_database(folder: Path, marts: list[MartTable], period: str, ve
     docs_path.parent.mkdir(parents=True, exist_ok=True)
     docs_path.write_text(build_docs_site(catalog, title=f"Qamtu {period} v{version}",
                                                   generated_at=published_at), encoding="utf-8")
-    echo(f"publish: {DATABASE_FILE} ({len(marts)} marts, {total:,} vintages, {added:,} new), {VINTAGES_FILE}, "
-         f"{DOCS_SITE_FILE}")
+    echo(f"publish: {DATABASE_FILE} ({len(marts)} marts, {total:,} vintages, {added:,} new), "
+         f"{VINTAGES_FILE}, {DOCS_SITE_FILE}")
     names = [DATABASE_FILE, DOCS_SITE_FILE, VINTAGES_FILE]
     _add_to_checksums(folder, names)
     publish_to_warehouse(settings, marts, new_rows.cast(VINTAGES_SCHEMA), period, version, echo=echo)
@@ -323,7 +330,8 @@ def publish_to_warehouse(settings: Settings, marts: list[MartTable], new_vintage
         try:
             target = f"{quote_ident(PUBLISHED_SCHEMA)}.{quote_ident(VINTAGES_TABLE)}"
             warehouse.create_table_like(PUBLISHED_SCHEMA, VINTAGES_TABLE, VINTAGES_SCHEMA)
-            warehouse.execute(f"delete from {target} where release_period = ? and version >= ?", [period, version])
+            warehouse.execute(f"delete from {target} where release_period = ? and version >= ?",
+                              [period, version])
             warehouse.append_arrow(PUBLISHED_SCHEMA, VINTAGES_TABLE, new_vintages)
             for mart in marts:
                 warehouse.replace_arrow(PUBLISHED_SCHEMA, mart.name, mart.data)
@@ -336,7 +344,8 @@ def publish_to_warehouse(settings: Settings, marts: list[MartTable], new_vintage
                     comment = column_comment(doc.description, doc.labels)
                     if comment:
                         _execute_text(warehouse,
-                                      f"comment on column {relation}.{quote_ident(column)} is {_sql_text(comment)}")
+                                      f"comment on column {relation}.{quote_ident(column)} is "
+                                      f"{_sql_text(comment)}")
             warehouse.execute("commit")
         except BaseException:
             warehouse.execute("rollback")
@@ -433,4 +442,5 @@ def latest_database_info(area) -> dict[str, Any] | None:
     pointer = read_json(area, LATEST)
     manifest = read_json(area, pointer["manifest"])
     listed = next((f for f in manifest["files"] if f["name"] == DATABASE_FILE), None)
-    return None if listed is None else {"period": manifest["period"], "version": manifest["version"], **listed}
+    return None if listed is None else {"period": manifest["period"],
+                                        "version": manifest["version"], **listed}

@@ -24,8 +24,8 @@ MANIFEST_PATH = DBT_PROJECT_DIR / "target" / "manifest.json"
 # dbt's columns table cuts each description to one line; let it wrap, so the labels and the
 # description are read beside the column without expanding it.
 WRAP_DESCRIPTIONS = ('<style>td[style*="text-overflow: ellipsis"]'
-                     "{white-space: normal !important; overflow-x: visible !important; width: 50%; max-width: none !important}"
-                     "</style>")
+                     "{white-space: normal !important; overflow-x: visible !important; width: 50%; "
+                     "max-width: none !important}</style>")
 MANIFEST_PLACEHOLDER = '"MANIFEST.JSON INLINE DATA"'
 CATALOG_PLACEHOLDER = '"CATALOG.JSON INLINE DATA"'
 
@@ -81,7 +81,11 @@ def scrub_unpublished(manifest: dict[str, Any]) -> dict[str, Any]:
                 continue
             entries[unique_id] = {k: v if k in ("unique_id", "fqn", "depends_on", "refs", "sources")
                                   else _scrub(v) for k, v in entry.items()}
-    kept = set(manifest.get("nodes") or {}) | set(manifest.get("sources") or {}) | set(manifest.get("exposures") or {})
+    kept = (
+        set(manifest.get("nodes") or {})
+        | set(manifest.get("sources") or {})
+        | set(manifest.get("exposures") or {})
+    )
     for graph in ("parent_map", "child_map"):
         if graph in manifest:
             manifest[graph] = {k: [i for i in v if i in kept or not i.startswith("test.")]
@@ -114,8 +118,10 @@ def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, A
             continue
         name = node["name"]
         if name in published:
-            columns = {column: {"type": str(data_type), "index": index, "name": column, "comment": comment}
-                       for index, (column, data_type, comment) in enumerate(published[name]["columns"], start=1)}
+            columns = {
+                column: {"type": str(data_type), "index": index, "name": column, "comment": comment}
+                for index, (column, data_type, comment) in enumerate(published[name]["columns"], start=1)
+            }
             stats = {"row_count": {"id": "row_count", "label": "Row count", "value": published[name]["rows"],
                                    "include": True, "description": "Rows in this release"},
                      "has_stats": {"id": "has_stats", "label": "Has Stats?", "value": True, "include": False,
@@ -128,7 +134,8 @@ def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, A
                                    "description": "Indicates whether there are statistics for this table"}}
         materialized = (node.get("config") or {}).get("materialized")
         nodes[unique_id] = {
-            "metadata": {"type": "VIEW" if materialized == "view" else "BASE TABLE", "schema": node.get("schema"),
+            "metadata": {"type": "VIEW" if materialized == "view" else "BASE TABLE",
+                         "schema": node.get("schema"),
                          "name": node.get("alias") or name, "database": node.get("database"), "comment": None,
                          "owner": None},
             "columns": columns,
@@ -136,10 +143,13 @@ def docs_catalog_json(manifest: dict[str, Any], published: dict[str, dict[str, A
             "unique_id": unique_id,
         }
     return {
-        "metadata": {"dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json",
-                     "dbt_version": manifest.get("metadata", {}).get("dbt_version"),
-                     "generated_at": generated_at or dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
-                     "invocation_id": None, "env": {}},
+        "metadata": {
+            "dbt_schema_version": "https://schemas.getdbt.com/dbt/catalog/v1.json",
+            "dbt_version": manifest.get("metadata", {}).get("dbt_version"),
+            "generated_at": generated_at or dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+            "invocation_id": None,
+            "env": {},
+        },
         "nodes": nodes,
         "sources": {},
         "errors": None,

@@ -110,7 +110,11 @@ def write_xlsx(marts: list[MartTable], path: Path, title: dict[str, str], echo=p
             continue
         sheet.autofilter(3, 0, 3 + mart.data.num_rows, max(len(columns) - 1, 0))
         formats = [
-            date_format if pa.types.is_date(f.type) else datetime_format if pa.types.is_timestamp(f.type) else None
+            date_format
+            if pa.types.is_date(f.type)
+            else datetime_format
+            if pa.types.is_timestamp(f.type)
+            else None
             for f in mart.data.schema
         ]
         row = XLSX_HEADER_ROWS
@@ -211,7 +215,8 @@ def sdmx_resource() -> dict[str, Any]:
         {"name": "OBS_VALUE", "type": "number", "description": "The indicator's value"},
         {"name": "UNIT_MEASURE", "type": "string", "description": "Unit of the value"},
         {"name": "OBS_STATUS", "type": "string", "constraints": {"enum": list(OBS_STATUS_CODES)},
-         "description": "A normal, P provisional, M missing (withheld: OBS_VALUE empty); docs/methodology.md"},
+         "description": "A normal, P provisional, M missing (withheld: OBS_VALUE empty); "
+                        "docs/methodology.md"},
     ]
     return {
         "name": "headline_indicators_sdmx",
@@ -254,7 +259,8 @@ def headline_observations(progress: pa.Table) -> list[dict[str, Any]]:
             "UNIT_MEASURE": str(row.get("unit") or ""),
             "OBS_STATUS": status,
         })
-    observations.sort(key=lambda o: (o["INDICATOR"], o["REF_AREA"] != NATION, o["REF_AREA"], o["TIME_PERIOD"]))
+    observations.sort(key=lambda o: (o["INDICATOR"], o["REF_AREA"] != NATION, o["REF_AREA"],
+                                     o["TIME_PERIOD"]))
     return observations
 
 
@@ -310,7 +316,8 @@ def sdmx_structure(
         dsd.dimensions.append(common.Dimension(
             id=dimension_id, order=order, concept_identity=concepts[dimension_id],
             local_representation=common.Representation(enumerated=enumeration)))
-    dsd.dimensions.append(common.TimeDimension(id="TIME_PERIOD", order=3, concept_identity=concepts["TIME_PERIOD"]))
+    dsd.dimensions.append(common.TimeDimension(id="TIME_PERIOD", order=3,
+                                               concept_identity=concepts["TIME_PERIOD"]))
     dsd.measures.append(model.PrimaryMeasure(id="OBS_VALUE", concept_identity=concepts["OBS_VALUE"]))
     dsd.attributes.append(common.DataAttribute(
         id="UNIT_MEASURE", concept_identity=concepts["UNIT_MEASURE"],
@@ -320,8 +327,10 @@ def sdmx_structure(
         id="OBS_STATUS", concept_identity=concepts["OBS_STATUS"],
         local_representation=common.Representation(enumerated=cl_obs_status),
         related_to=model.PrimaryMeasureRelationship()))
-    dataflow = model.DataflowDefinition(id=SDMX_DATAFLOW, maintainer=agency, version=SDMX_VERSION, is_final=True,
-                                        structure=dsd, name={"en": "Connectivity of Kazakhstan: headline indicators"})
+    dataflow = model.DataflowDefinition(id=SDMX_DATAFLOW, maintainer=agency,
+                                        version=SDMX_VERSION, is_final=True,
+                                        structure=dsd,
+                                        name={"en": "Connectivity of Kazakhstan: headline indicators"})
     message = StructureMessage(header=Header(id=header_id, sender=agency))
     for item in (cl_area, cl_indicator, cl_freq, cl_unit, cl_obs_status, concepts, dsd, dataflow):
         message.add(item)
@@ -354,7 +363,10 @@ def data_dictionary_markdown(marts: list[MartTable], period: str, version: int) 
     for mart in marts:
         lines += [f"## `{mart.name}` ({mart.data.num_rows} rows)", ""]
         if mart.doc.labels:
-            lines += [" / ".join(mart.doc.labels.get(lang, "") for lang in LANGUAGES if mart.doc.labels.get(lang)), ""]
+            lines += [
+                " / ".join(mart.doc.labels.get(lang, "") for lang in LANGUAGES if mart.doc.labels.get(lang)),
+                "",
+            ]
         if mart.doc.description:
             lines += [mart.doc.description, ""]
         header = ["column", "type", "description"] + [f"{UI['column'][lang]} ({lang})" for lang in LANGUAGES]
@@ -369,5 +381,6 @@ def data_dictionary_markdown(marts: list[MartTable], period: str, version: int) 
 
 
 def dumps_json(value: Any) -> bytes:
-    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n").encode("utf-8")
-
+    return (json.dumps(value, ensure_ascii=False, indent=2, sort_keys=False, default=str) + "\n").encode(
+        "utf-8"
+    )

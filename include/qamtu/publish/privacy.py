@@ -7,9 +7,9 @@ coordinates, inspection and land-request ids …). The contracts are the one sou
 there makes every publish refuse it.
 
 The scan reads the files as a reader would: the header of a CSV, the schema of a Parquet file, the
-row of column codes of every XLSX sheet, every column a JSON document declares or every key of its records, the ``data-col`` attribute the
-portal puts on each table header. It runs on the files before any is uploaded, so a refused release
-writes nothing and ``latest`` does not move.
+row of column codes of every XLSX sheet, every column a JSON document declares or every key of its
+records, the ``data-col`` attribute the portal puts on each table header. It runs on the files before
+any is uploaded, so a refused release writes nothing and ``latest`` does not move.
 """
 
 from __future__ import annotations
@@ -59,7 +59,8 @@ def private_columns() -> dict[str, str]:
     for report_type in sorted(all_contracts()):
         for spec in all_contracts()[report_type].raw.get("fields", []):
             if spec.get("x-private"):
-                rules.setdefault(str(spec["name"]).lower(), f"contract {report_type}.{spec['name']} is x-private")
+                rules.setdefault(str(spec["name"]).lower(),
+                                 f"contract {report_type}.{spec['name']} is x-private")
     return rules
 
 

@@ -20,7 +20,8 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +55,58 @@ _VERSION_DIR = re.compile(r"^releases/(\d{4}-\d{2})/v(\d+)/(.+)$")
 # Called after each step of a publish ("file <name>", "manifest", "pointer <key>"); raising in it
 # simulates a publish killed at that point.
 StepHook = Callable[[str], None]
+
+
+@dataclass(frozen=True, eq=False)
+class Release(Mapping):
+    """A published release version, as :func:`publish_release` returns it: where it is (``path``, its
+    ``location``, ``manifest`` and ``report`` keys), its file names, content fingerprint, time of
+    publication, the revision summary of its manifest and whether this publish ``created`` it (False:
+    the newest version already held the same content). Built from its manifest
+    (:meth:`from_manifest`); :meth:`to_dict` is its JSON form, and the record reads like it."""
+
+    period: str
+    version: int
+    path: str
+    location: str
+    manifest: str
+    report: str
+    files: list[str]
+    content_sha256: str
+    published_at: str
+    created: bool
+    revision: dict[str, Any]
+
+    @classmethod
+    def from_manifest(cls, area, manifest: dict[str, Any], created: bool) -> Release:
+        return cls(
+            period=manifest["period"],
+            version=manifest["version"],
+            path=manifest["path"],
+            location=area.uri(manifest["path"] + MANIFEST).removesuffix(MANIFEST),
+            manifest=manifest["path"] + MANIFEST,
+            report=manifest["path"] + "report.html",
+            files=[f["name"] for f in manifest["files"]],
+            content_sha256=manifest["content_sha256"],
+            published_at=manifest["published_at"],
+            created=created,
+            revision=manifest["revision"],
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"period": self.period, "version": self.version, "path": self.path, "location": self.location,
+                "manifest": self.manifest, "report": self.report, "files": self.files,
+                "content_sha256": self.content_sha256, "published_at": self.published_at, "created": self.created,
+                "revision": self.revision}
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
 
 
 def _sha256(data: bytes) -> str:
@@ -294,10 +347,10 @@ def _with_fault_points(on_step: StepHook | None) -> StepHook:
 
 
 def publish_release(period: str, settings: Settings | None = None, echo: Callable[[str], Any] = print,
-                    notes: str | None = None, on_step: StepHook | None = None) -> dict[str, Any]:
+                    notes: str | None = None, on_step: StepHook | None = None) -> Release:
     """Publish the promoted marts for ``period`` as a new release version, unless the newest version
-    already says the same; then move the ``latest`` pointers. Returns the release (path, version,
-    files, created, changes …). The same function serves the CLI and the Airflow DAG.
+    already says the same; then move the ``latest`` pointers. Returns the :class:`Release` (path,
+    version, files, created, revision …). The same function serves the CLI and the Airflow DAG.
 
     ``notes`` is free text for the revision notes (why a revision was made). ``on_step`` is called
     after each file, the manifest and each pointer are written (tests raise in it to kill a publish).
@@ -330,7 +383,7 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
         echo(f"publish: {period} v{manifest['version']} already holds this content; no new version")
         if not portal.is_current(area):
             portal.rebuild(area, echo=echo)  # a publish that died before its portal rebuild
-        return _result(area, manifest, created=False)
+        return Release.from_manifest(area, manifest, created=False)
 
     version = max(versions, default=0) + 1
     prefix = release_prefix(period, version)
@@ -397,20 +450,5 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     # From here the release exists; a failure while moving the pointers is repaired by the next publish.
     move_pointers(area, manifest, manifest_bytes, on_step=on_step, echo=echo)
     portal.rebuild(area, echo=echo)  # portal and api/v1 of every release, entry page last
-    return _result(area, manifest, created=True)
+    return Release.from_manifest(area, manifest, created=True)
 
-
-def _result(area, manifest: dict[str, Any], created: bool) -> dict[str, Any]:
-    return {
-        "period": manifest["period"],
-        "version": manifest["version"],
-        "path": manifest["path"],
-        "location": area.uri(manifest["path"] + MANIFEST).removesuffix(MANIFEST),
-        "manifest": manifest["path"] + MANIFEST,
-        "report": manifest["path"] + "report.html",
-        "files": [f["name"] for f in manifest["files"]],
-        "content_sha256": manifest["content_sha256"],
-        "published_at": manifest["published_at"],
-        "created": created,
-        "revision": manifest["revision"],
-    }

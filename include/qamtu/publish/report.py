@@ -224,7 +224,8 @@ def trajectory_svg(history: list[tuple[str, float]], target: float | None, deadl
             rows += [{"month": _month(last_period), "value": last_value, "series": "needed"},
                      {"month": _month(deadline_period), "value": target, "series": "needed"}]
             if pace is not None and pace > 0:
-                months = min(_months_between(last_period, deadline_period), math.ceil((target - last_value) / pace))
+                months = min(_months_between(last_period, deadline_period),
+                             math.ceil((target - last_value) / pace))
                 rows += [{"month": _month(last_period), "value": last_value, "series": "forecast"},
                          {"month": _month(_add_months(last_period, months)),
                           "value": last_value + pace * months, "series": "forecast"}]
@@ -339,7 +340,9 @@ def _tile_maps(progress: list[dict[str, Any]], period: str) -> list[dict[str, An
         values = {
             str(r["region_code"]): (None if _missing(r.get("actual")) else float(r["actual"]))
             for r in progress
-            if str(r["indicator"]) == code and _period_text(r["period"]) == period and str(r["region_code"]) != NATION
+            if str(r["indicator"]) == code
+            and _period_text(r["period"]) == period
+            and str(r["region_code"]) != NATION
         }
         if not any(v is not None for v in values.values()):
             continue
@@ -352,7 +355,8 @@ def _tile_maps(progress: list[dict[str, Any]], period: str) -> list[dict[str, An
             value = values.get(region)
             fraction = 0.0 if value is None or high == low else (value - low) / (high - low)
             background, foreground = ("#F2F2F2", "#777777") if value is None else _colour(fraction)
-            tiles.append({"code": region, "column": column, "row": row, "value": value, "rank": rank_of.get(region),
+            tiles.append({"code": region, "column": column, "row": row, "value": value,
+                          "rank": rank_of.get(region),
                           "short": {lang: short_region_name(region, lang) for lang in LANGUAGES},
                           "names": _regions().get(region, {lang: region for lang in LANGUAGES}),
                           "background": background, "foreground": foreground})
@@ -428,12 +432,19 @@ def _region_table(mart: MartTable | None, period: str, by_operator: bool = False
             region = str(row.get("region_code")) if has_region else None
             first = None
             if has_region:
-                first = UI["nation"] if region == NATION else _regions().get(region, {lang: region for lang in LANGUAGES})
-            body.append({"first": first, "total": region == NATION, "cells": [_cell(row.get(c), c) for c in shown]})
+                first = (
+                    UI["nation"]
+                    if region == NATION
+                    else _regions().get(region, {lang: region for lang in LANGUAGES})
+                )
+            body.append({"first": first, "total": region == NATION,
+                         "cells": [_cell(row.get(c), c) for c in shown]})
     return {
         "name": mart.name,
         "first_column": UI["operator"] if by_operator else UI["region"],
-        "columns": [{"name": c, "labels": {lang: mart.column_label(c, lang) for lang in LANGUAGES}} for c in shown],
+        "columns": [
+            {"name": c, "labels": {lang: mart.column_label(c, lang) for lang in LANGUAGES}} for c in shown
+        ],
         "has_first": body[0]["first"] is not None,
         "rows": body,
     }
@@ -451,7 +462,8 @@ def _changes_view(changes: dict[str, Any]) -> dict[str, Any]:
     targets = _targets()
     view = dict(changes)
     view["revised"] = [
-        row | {"names": targets.get(row["indicator"], {}).get("names", {lang: row["indicator"] for lang in LANGUAGES}),
+        row | {"names": targets.get(row["indicator"], {}).get("names",
+                                                              {lang: row["indicator"] for lang in LANGUAGES}),
                "unit": targets.get(row["indicator"], {}).get("unit", ""),
                "region_names": UI["nation"] if row["region_code"] == NATION
                else _regions().get(row["region_code"], {lang: row["region_code"] for lang in LANGUAGES})}
@@ -478,7 +490,8 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(t=t, tri=tri, num=num, unit_label=unit_label, pace_decimals=pace_decimals, UI=UI,
+    environment.globals.update(t=t, tri=tri, num=num, unit_label=unit_label,
+                               pace_decimals=pace_decimals, UI=UI,
                                LANGUAGES=LANGUAGES,
                                LANGUAGE_NAMES=LANGUAGE_NAMES)
     return environment

@@ -81,7 +81,8 @@ def challenges_taking_effect(challenges: pa.Table | None, period: str) -> list[d
         if (str(row["period"])[:7] == period and row["status"] == "upheld"
                 and str(row["effective_from_period"] or "") == period):
             named.append({k: None if row[k] is None else str(row[k])
-                          for k in ("challenge_id", "region_code", "kato_code", "operator", "claim", "decided_on")})
+                          for k in ("challenge_id", "region_code", "kato_code", "operator",
+                                    "claim", "decided_on")})
     return sorted(named, key=lambda item: (item["region_code"], item["challenge_id"]))
 
 
@@ -90,16 +91,22 @@ def flagged_figures(progress: pa.Table, period: str) -> list[dict[str, Any]]:
     if "obs_status" not in progress.column_names:
         return []
     rows = progress.select(["period", "region_code", "indicator", "obs_status", "status_reason"]).to_pylist()
-    return sorted(({k: row[k] for k in ("period", "region_code", "indicator", "obs_status", "status_reason")}
-                   for row in rows if str(row["period"])[:7] == period and row["obs_status"] not in (None, "A")),
-                  key=lambda row: (row["indicator"], row["region_code"]))
+    return sorted(
+        (
+            {k: row[k] for k in ("period", "region_code", "indicator", "obs_status", "status_reason")}
+            for row in rows
+            if str(row["period"])[:7] == period and row["obs_status"] not in (None, "A")
+        ),
+        key=lambda row: (row["indicator"], row["region_code"]),
+    )
 
 
 def compare(previous: dict[str, Any] | None, previous_progress: pa.Table | None, current_progress: pa.Table,
             current_inputs: list[dict[str, str]], notes: str | None, period: str | None = None,
             challenges_upheld: list[dict[str, str]] | None = None) -> dict[str, Any]:
     """The revision notes of a release, against the previous release (``None`` for the first).
-    ``challenges_upheld``: the upheld challenges taking effect in this release (:func:`challenges_taking_effect`)."""
+    ``challenges_upheld``: the upheld challenges taking effect in this release
+    (:func:`challenges_taking_effect`)."""
     flagged = flagged_figures(current_progress, period) if period else []
     if previous is None or previous_progress is None:
         return {"previous": None, "revised_figures": [], "removed_figures": [],
@@ -142,13 +149,15 @@ def notes_markdown(changes: dict[str, Any], period: str, version: int,
         lines += [f"## {heading('notes')}", "", changes["notes"], ""]
     if changes.get("challenges_upheld"):
         lines += [f"## {heading('challenges_upheld')}", "",
-                  "| challenge | region | settlement | operator | claim | upheld on |", "|---|---|---|---|---|---|"]
+                  "| challenge | region | settlement | operator | claim | upheld on |",
+                  "|---|---|---|---|---|---|"]
         for item in changes["challenges_upheld"]:
-            lines.append(f"| {item['challenge_id']} | {item['region_code']} | {item['kato_code']} | {item['operator']} | "
-                         f"{item['claim']} | {item['decided_on']} |")
+            lines.append(f"| {item['challenge_id']} | {item['region_code']} | {item['kato_code']} | "
+                         f"{item['operator']} | {item['claim']} | {item['decided_on']} |")
         lines.append("")
     if changes.get("flagged_figures"):
-        lines += [f"## {heading('flagged_figures')}", "", "| indicator | region | status | why |", "|---|---|---|---|"]
+        lines += [f"## {heading('flagged_figures')}", "", "| indicator | region | status | why |",
+                  "|---|---|---|---|"]
         for row in changes["flagged_figures"]:
             lines.append(f"| {row['indicator']} | {row['region_code']} | {row['obs_status']} | "
                          f"{row['status_reason']} |")
@@ -165,15 +174,19 @@ def notes_markdown(changes: dict[str, Any], period: str, version: int,
             lines.append(heading("no_revisions"))
         lines.append("")
         if changes["new_periods"]:
-            lines += [f"{heading('new_figures')}: {changes['new_figures']} ({', '.join(changes['new_periods'])})", ""]
+            lines += [f"{heading('new_figures')}: {changes['new_figures']} "
+                      f"({', '.join(changes['new_periods'])})", ""]
         lines += [f"## {heading('why')}", ""]
         if changes["resubmissions"]:
             lines += ["| kind | submitter | period | report type | received | replaces the file received |",
                       "|---|---|---|---|---|---|"]
             for item in changes["resubmissions"]:
-                lines.append(f"| {KINDS.get(item['kind'], {}).get('en', item['kind'])} | {item['submitter']} | "
-                             f"{item['period']} | {REPORT_TYPES.get(item['report_type'], {}).get('en', item['report_type'])} | "
-                             f"{item['received_at']} | {item['replaces_received_at']} |")
+                lines.append(
+                    f"| {KINDS.get(item['kind'], {}).get('en', item['kind'])} | {item['submitter']} | "
+                    f"{item['period']} | "
+                    f"{REPORT_TYPES.get(item['report_type'], {}).get('en', item['report_type'])} | "
+                    f"{item['received_at']} | {item['replaces_received_at']} |"
+                )
         else:
             lines.append(heading("no_resubmissions"))
         lines.append("")

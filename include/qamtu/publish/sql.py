@@ -52,7 +52,8 @@ def _manifest_entry(area, manifest_key: str) -> tuple[dict[str, Any], dict[str, 
     manifest = read_json(area, manifest_key)
     listed = next((f for f in manifest["files"] if f["name"] == DATABASE_FILE), None)
     if listed is None:
-        raise LookupError(f"{manifest['path']} has no {DATABASE_FILE} (published before the database existed)")
+        raise LookupError(f"{manifest['path']} has no {DATABASE_FILE} (published before the database "
+                          "existed)")
     return manifest, listed
 
 
@@ -156,7 +157,9 @@ def _text_table(result: QueryResult) -> str:
                for i in range(len(result.columns))]
 
     def line(values: list[str]) -> str:
-        return " | ".join(v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True))
+        return " | ".join(
+            v.rjust(w) if n else v.ljust(w) for v, w, n in zip(values, widths, numeric, strict=True)
+        )
 
     out = [line(result.columns), "-+-".join("-" * w for w in widths)] + [line(row) for row in cells]
     out.append(f"({len(result.rows)} row{'s' if len(result.rows) != 1 else ''})")

@@ -265,12 +265,14 @@ def apply_precision(table: pa.Table, doc: TableDoc) -> pa.Table:
         if precision is not None and pa.types.is_floating(column.type):
             if isinstance(precision, UnitPrecision):
                 if precision.by not in table.column_names:
-                    raise ValueError(f"{doc.name}.{name}: precision is by {precision.by!r}, which the table lacks")
+                    raise ValueError(
+                        f"{doc.name}.{name}: precision is by {precision.by!r}, which the table lacks"
+                    )
                 units = table.column(precision.by)
                 unknown = set(pc.unique(units).to_pylist()) - set(precision.decimals) - {None}
                 if unknown:
-                    raise ValueError(f"{doc.name}.{name}: no precision declared for unit(s) {sorted(unknown)} "
-                                     f"(meta precision of the column in the model's YAML)")
+                    raise ValueError(f"{doc.name}.{name}: no precision declared for unit(s) "
+                                     f"{sorted(unknown)} (meta precision of the column in the model's YAML)")
                 rounded = column
                 for unit, decimals in precision.decimals.items():
                     rounded = pc.if_else(pc.equal(units, unit), _round(column, decimals), rounded)
@@ -325,7 +327,9 @@ def load_marts(
         data = apply_precision(_conform(_normalise(_to_arrow(warehouse, sql, params)), types), doc)
         marts.append(MartTable(name=name, data=data, doc=doc))
     progress = next(m for m in marts if m.name == PROGRESS_TABLE)
-    periods = set(progress.data.column("period").to_pylist()) if "period" in progress.data.column_names else set()
+    periods = (
+        set(progress.data.column("period").to_pylist()) if "period" in progress.data.column_names else set()
+    )
     if period not in {str(p)[:7] for p in periods}:
         raise LookupError(
             f"{schema}.{PROGRESS_TABLE} holds no figures for {period}: build, audit and promote "

@@ -72,5 +72,6 @@ def write_worklists(period: str, settings: Settings | None = None, schema: str =
         area.put_bytes(key, _csv(items))
         written.append(WorklistFile(region, period, key, len(items)))
     flagged = sum(f.rows for f in written)
-    echo(f"worklists: {period}: {flagged} settlements to inspect across {len(written)} akimats → {area.uri('')}")
+    echo(f"worklists: {period}: {flagged} settlements to inspect across {len(written)} akimats → "
+         f"{area.uri('')}")
     return written

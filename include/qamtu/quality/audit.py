@@ -15,7 +15,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +54,71 @@ class ExpectationOutcome:
     unexpected: int = 0
     observed: Any = None
     rows: list[dict[str, Any]] = field(default_factory=list)  # failing rows (capped)
+
+
+@dataclass(eq=False)
+class AuditReport(Mapping):
+    """The audit of one period: the verdict (``publishable``), the critical ``failures`` and the
+    ``warnings`` (findings, see :func:`finding_from_row`), every expectation's outcome, each suite's
+    route, rows and time, the ``counts`` and the ``parameters`` used.
+
+    :func:`audit_warehouse` fills the verdict; :func:`run_audit` adds the candidate it judged
+    (``fingerprint``, ``build``), ``audit_id``, ``audited_at`` and the reference ``names``, and, when
+    it writes them, where the results and the report are (``results_key`` … ``report_path``).
+    :meth:`to_dict` is ``<period>/results.json``; the record also reads like it (``report["failures"]``).
+    """
+
+    period: str
+    schema: str
+    dialect: str
+    publishable: bool
+    failures: list[dict[str, Any]]
+    warnings: list[dict[str, Any]]
+    expectations: list[dict[str, Any]]
+    suites: list[dict[str, Any]]
+    counts: dict[str, int]
+    parameters: dict[str, Any]
+    seconds: float
+    # run_audit
+    fingerprint: str | None = None
+    build: dict[str, Any] | None = None
+    audit_id: str | None = None
+    audited_at: str | None = None
+    names: dict[str, dict[str, str]] | None = None
+    # written to the audit area
+    results_key: str | None = None
+    report_key: str | None = None
+    latest_results_key: str | None = None
+    latest_report_key: str | None = None
+    results_path: str | None = None
+    report_path: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "period": self.period, "schema": self.schema, "dialect": self.dialect, "publishable": self.publishable,
+            "failures": self.failures, "warnings": self.warnings, "expectations": self.expectations,
+            "suites": self.suites, "counts": self.counts, "parameters": self.parameters, "seconds": self.seconds,
+        }
+        if self.audit_id is not None:
+            document |= {"fingerprint": self.fingerprint, "build": self.build, "audit_id": self.audit_id,
+                         "audited_at": self.audited_at, "names": self.names}
+        if self.results_key is not None:
+            document |= {"results_key": self.results_key, "report_key": self.report_key,
+                         "latest_results_key": self.latest_results_key, "latest_report_key": self.latest_report_key,
+                         "results_path": self.results_path, "report_path": self.report_path}
+        return document
+
+    def to_json(self) -> bytes:
+        return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=_plain).encode("utf-8")
+
+    def __getitem__(self, key: str) -> Any:
+        return self.to_dict()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.to_dict())
+
+    def __len__(self) -> int:
+        return len(self.to_dict())
 
 
 # --- evaluation ------------------------------------------------------------------------------------
@@ -370,8 +435,8 @@ def _audit_id(period: str) -> str:
 
 def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, parameters: dict[str, Any] | None = None,
                     suites: tuple[Suite, ...] | None = None, route: str | None = None,
-                    echo: Echo = print) -> dict[str, Any]:
-    """Run every suite on an open warehouse connection; the results document (nothing written)."""
+                    echo: Echo = print) -> AuditReport:
+    """Run every suite on an open warehouse connection; the verdict and findings (nothing written)."""
     from qamtu.periods import parse_period
 
     parse_period(period)
@@ -433,34 +498,28 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
     warnings_ = [f for f in all_findings if f["severity"] == "warning"]
     failed_critical = [e for e in expectations if not e["success"] and e["severity"] == "critical"]
     failed_warning = [e for e in expectations if not e["success"] and e["severity"] == "warning"]
-    return {
-        "period": period,
-        "schema": schema,
-        "dialect": warehouse.dialect,
-        "publishable": not failed_critical,
-        "failures": failures,
-        "warnings": warnings_,
-        "expectations": expectations,
-        "suites": suite_results,
-        "counts": {
+    return AuditReport(
+        period=period, schema=schema, dialect=warehouse.dialect, publishable=not failed_critical,
+        failures=failures, warnings=warnings_, expectations=expectations, suites=suite_results,
+        counts={
             "expectations": len(expectations),
             "critical_failed": len(failed_critical),
             "warning_failed": len(failed_warning),
             "critical_rows": sum(e["unexpected"] for e in failed_critical),
             "warning_rows": sum(e["unexpected"] for e in failed_warning),
         },
-        "parameters": {k: v for k, v in values.items()},
-        "seconds": round(time.perf_counter() - started, 3),
-    }
+        parameters={k: v for k, v in values.items()},
+        seconds=round(time.perf_counter() - started, 3),
+    )
 
 
 def run_audit(period: str, settings: Settings | None = None, echo: Echo = print, schema: str = CANDIDATE_SCHEMA,
-              parameters: dict[str, Any] | None = None, write: bool = True) -> dict[str, Any]:
+              parameters: dict[str, Any] | None = None, write: bool = True) -> AuditReport:
     """Audit the candidate marts for ``period``: every suite, the verdict, the results JSON and the HTML
     report under ``<YYYY-MM>/`` in the storage area ``audit`` (a copy per run, and the latest as
     ``<YYYY-MM>/results.json`` and ``<YYYY-MM>/report.html``), and a row in the warehouse's audit log
-    that :func:`qamtu.quality.promote` reads. Returns the results (``publishable``, ``failures``,
-    ``warnings``, ``results_key``, ``report_key``, …)."""
+    that :func:`qamtu.quality.promote` reads. Returns the :class:`AuditReport` (``publishable``,
+    ``failures``, ``warnings``, ``results_key``, ``report_key``, …)."""
     from qamtu.quality.candidate import candidate_fingerprint, last_build, record_audit
     from qamtu.quality.report import reference_names
     from qamtu.warehouse import connect
@@ -468,25 +527,25 @@ def run_audit(period: str, settings: Settings | None = None, echo: Echo = print,
     settings = settings or get_settings()
     audit_id = _audit_id(period)
     with connect(settings) as warehouse:
-        results = audit_warehouse(warehouse, period, schema, parameters, echo=echo)
-        results["fingerprint"] = candidate_fingerprint(warehouse, schema, period)
-        build = last_build(warehouse, schema, period, results["fingerprint"])
-        results["build"] = build
+        report = audit_warehouse(warehouse, period, schema, parameters, echo=echo)
+        report.fingerprint = candidate_fingerprint(warehouse, schema, period)
+        build = last_build(warehouse, schema, period, report.fingerprint)
+        report.build = build
         if build is not None:
-            _apply_build(results, build, period)
-        results["audit_id"] = audit_id
-        results["audited_at"] = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-        results["names"] = reference_names(warehouse, results)
+            _apply_build(report, build, period)
+        report.audit_id = audit_id
+        report.audited_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        report.names = reference_names(warehouse, report)
         if write:
-            _write_results(results, settings)
-        record_audit(warehouse, results)
-    verdict = "PUBLISHABLE" if results["publishable"] else "NOT publishable"
-    counts = results["counts"]
+            _write_results(report, settings)
+        record_audit(warehouse, report.to_dict())
+    verdict = "PUBLISHABLE" if report.publishable else "NOT publishable"
+    counts = report.counts
     echo(f"audit {period}: {verdict} — {counts['critical_failed']} critical and {counts['warning_failed']} warning "
-         f"expectation(s) failed of {counts['expectations']}, {len(results['failures'])} critical and "
-         f"{len(results['warnings'])} warning finding(s) ({results['seconds']:.1f}s)"
-         + (f"; report {results.get('report_path')}" if results.get("report_path") else ""))
-    return results
+         f"expectation(s) failed of {counts['expectations']}, {len(report.failures)} critical and "
+         f"{len(report.warnings)} warning finding(s) ({report.seconds:.1f}s)"
+         + (f"; report {report.report_path}" if report.report_path else ""))
+    return report
 
 
 def _build_finding(period: str, rule: str, severity: str, description: str, figure: str, value: Any,
@@ -497,7 +556,7 @@ def _build_finding(period: str, rule: str, severity: str, description: str, figu
             "submission_ids": [], "sources": [], "message": message, "row": {}}
 
 
-def _apply_build(results: dict[str, Any], build: dict[str, Any], period: str) -> None:
+def _apply_build(report: AuditReport, build: dict[str, Any], period: str) -> None:
     """The build's own verdict, one policy for every path (``qamtu build``, ``qamtu run``, Airflow's dbt
     task group): a model that errored or was skipped, or an error-severity dbt data test that failed,
     makes the candidate unpublishable (critical); warn-severity dbt tests are reported as warnings."""
@@ -519,42 +578,41 @@ def _apply_build(results: dict[str, Any], build: dict[str, Any], period: str) ->
             "Every error-severity dbt data test of the candidate build passed (all periods).",
             "dbt test", test, f"dbt: {test}"))
     for finding in reversed(critical):
-        results["failures"].insert(0, finding)
+        report.failures.insert(0, finding)
     for rule in dict.fromkeys(f["rule"] for f in critical):
         found = [f for f in critical if f["rule"] == rule]
-        results["expectations"].insert(0, {"expectation": f"build#{rule}", "suite": "build", "rule": rule,
+        report.expectations.insert(0, {"expectation": f"build#{rule}", "suite": "build", "rule": rule,
                                            "severity": "critical", "description": found[0]["description"],
                                            "success": False, "unexpected": len(found), "observed": None,
                                            "route": "dbt"})
-        results["counts"]["critical_failed"] += 1
-        results["counts"]["expectations"] += 1
+        report.counts["critical_failed"] += 1
+        report.counts["expectations"] += 1
     if critical:
-        results["publishable"] = False
+        report.publishable = False
     for test in test_warnings:
-        results["warnings"].append(_build_finding(
+        report.warnings.append(_build_finding(
             period, "dbt_data_test", "warning", "A warn-severity dbt data test of the candidate build warned "
             "(all periods).", "dbt test", test, f"dbt: {test}"))
 
 
-def _write_results(results: dict[str, Any], settings: Settings) -> None:
+def _write_results(report: AuditReport, settings: Settings) -> None:
     from qamtu.quality.report import render_report
     from qamtu.storage import open_area
 
     area = open_area(AUDIT_AREA, settings)
-    period, audit_id = results["period"], results["audit_id"]
-    run_prefix = f"{period}/runs/{audit_id}"
-    results["results_key"] = f"{run_prefix}/results.json"
-    results["report_key"] = f"{run_prefix}/report.html"
-    results["latest_results_key"] = f"{period}/results.json"
-    results["latest_report_key"] = f"{period}/report.html"
+    run_prefix = f"{report.period}/runs/{report.audit_id}"
+    report.results_key = f"{run_prefix}/results.json"
+    report.report_key = f"{run_prefix}/report.html"
+    report.latest_results_key = f"{report.period}/results.json"
+    report.latest_report_key = f"{report.period}/report.html"
     local = getattr(area, "local_path", None)
     where = (lambda key: str(local(key))) if callable(local) else area.uri
-    results["results_path"] = where(results["latest_results_key"])
-    results["report_path"] = where(results["latest_report_key"])
-    payload = json.dumps(results, ensure_ascii=False, indent=2, default=_plain).encode("utf-8")
-    html = render_report(results, settings).encode("utf-8")
+    report.results_path = where(report.latest_results_key)
+    report.report_path = where(report.latest_report_key)
+    payload = report.to_json()
+    html = render_report(report, settings).encode("utf-8")
     # The run's own copy first, then the latest (a reader of the latest never sees a half-written run).
-    area.put_bytes(results["results_key"], payload)
-    area.put_bytes(results["report_key"], html)
-    area.put_bytes(results["latest_results_key"], payload)
-    area.put_bytes(results["latest_report_key"], html)
+    area.put_bytes(report.results_key, payload)
+    area.put_bytes(report.report_key, html)
+    area.put_bytes(report.latest_results_key, payload)
+    area.put_bytes(report.latest_report_key, html)

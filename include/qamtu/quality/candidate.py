@@ -69,7 +69,8 @@ def build_candidate(period: str | None = None, settings: Settings | None = None,
     from qamtu.warehouse.dbt_runner import build_marts
 
     settings = settings or get_settings()
-    summary = build_marts(period=period, settings=settings, echo=echo, select=select, marts_schema=CANDIDATE_SCHEMA)
+    summary = build_marts(period=period, settings=settings, echo=echo, select=select,
+                          marts_schema=CANDIDATE_SCHEMA)
     with connect(settings) as warehouse:
         record_build(warehouse, summary, CANDIDATE_SCHEMA)
     return summary
@@ -81,7 +82,8 @@ def record_build(warehouse, summary: dict[str, Any], schema: str = CANDIDATE_SCH
 
     ensure_log(warehouse)
     build_id = uuid.uuid4().hex
-    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "test_errors", "test_warnings",
+    kept = {k: summary.get(k) for k in ("success", "models", "tests", "failures", "test_errors",
+                                        "test_warnings",
                                         "errors", "seconds", "period")}
     # What the build left in the candidate, per period: an audit trusts this log only while the
     # candidate still holds exactly these rows (a build by other means, e.g. Cosmos tasks, is not logged).
@@ -162,8 +164,8 @@ def _record_inputs(warehouse, audit: dict[str, Any], source: str) -> None:
 # --- fingerprint ---------------------------------------------------------------------------------
 def mart_tables(warehouse, schema: str) -> list[str]:
     return [r[0] for r in warehouse.rows(
-        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE TABLE' "
-        "order by table_name", [schema])]
+        "select table_name from information_schema.tables where table_schema = ? and table_type = 'BASE "
+        "TABLE' order by table_name", [schema])]
 
 
 def candidate_fingerprint(warehouse, schema: str, period: str) -> str:
@@ -202,7 +204,8 @@ def latest_audits(warehouse, schema: str = CANDIDATE_SCHEMA) -> dict[str, dict[s
     latest: dict[str, dict[str, Any]] = {}
     for audit_id, period, fingerprint, publishable, critical, audited_at in rows:
         latest[period] = {"audit_id": audit_id, "period": period, "fingerprint": fingerprint,
-                          "publishable": bool(publishable), "critical_failed": critical, "audited_at": audited_at}
+                          "publishable": bool(publishable), "critical_failed": critical,
+                          "audited_at": audited_at}
     return latest
 
 
@@ -234,7 +237,8 @@ def promote(settings: Settings | None = None, period: str | None = None, echo: E
         for audit in ([audits[period]] if period is not None else [audits[p] for p in sorted(audits)]):
             why = None
             if not audit["publishable"]:
-                why = f"its latest audit ({audit['audit_id']}) failed {audit['critical_failed']} critical check(s)"
+                why = (f"its latest audit ({audit['audit_id']}) failed {audit['critical_failed']} "
+                       "critical check(s)")
             elif audit["audit_id"] in promoted:
                 echo(f"promote: {audit['period']} already promoted from audit {audit['audit_id']}")
                 continue
@@ -269,7 +273,8 @@ def _copy(warehouse, audits: list[dict[str, Any]], source: str, target: str, ech
             if existing is None or existing != columns:
                 if existing is not None:
                     echo(f"promote: {target}.{table} has other columns than {source}.{table}: replaced "
-                         f"(it now holds {'the promoted periods only' if by_period else 'the candidate rows'})")
+                         "(it now holds "
+                         f"{'the promoted periods only' if by_period else 'the candidate rows'})")
                     warehouse.execute(f"drop table {dst}.{name}")
                 warehouse.execute(f"create table {dst}.{name} as select * from {src}.{name} {where}", params)
             else:

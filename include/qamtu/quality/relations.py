@@ -27,15 +27,21 @@ def expected_submissions() -> list[tuple[str, str, str]]:
     """(kind, submitter, report_type) of every report due each period, from the contracts."""
     from qamtu.contracts import KINDS, periodic_report_types_of, submitter_ids
 
-    return [(kind, submitter, report_type)
-            for kind in KINDS for submitter in submitter_ids(kind) for report_type in periodic_report_types_of(kind)]
+    return [
+        (kind, submitter, report_type)
+        for kind in KINDS
+        for submitter in submitter_ids(kind)
+        for report_type in periodic_report_types_of(kind)
+    ]
 
 
 def template_context(schema: str, period: str, dialect: str) -> dict[str, Any]:
     from qamtu.periods import next_period, parse_period, period_end, period_start, previous_period
 
     parse_period(period)
-    values = ",\n        ".join("(" + ", ".join(literal(v) for v in row) + ")" for row in expected_submissions())
+    values = ",\n        ".join(
+        "(" + ", ".join(literal(v) for v in row) + ")" for row in expected_submissions()
+    )
     return {
         "schema": q(schema), "staging": STAGING, "intermediate": INTERMEDIATE, "raw": RAW,
         "period": period, "previous_period": previous_period(period),
@@ -59,7 +65,9 @@ def check_template(suite: Suite) -> Path:
     return path
 
 
-def relation_sql(suite: Suite, schema: str, period: str, dialect: str, mart_columns: list[str] | None = None) -> str:
+def relation_sql(
+    suite: Suite, schema: str, period: str, dialect: str, mart_columns: list[str] | None = None
+) -> str:
     """The SQL of the rows ``suite`` validates for ``period``. ``mart_columns``: the candidate mart's
     columns (mart suites; a mart without ``period`` is validated whole)."""
     if suite.relation == "mart":

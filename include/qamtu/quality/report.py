@@ -5,9 +5,12 @@ settlement or road, and the submissions (file, line) behind it."""
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qamtu.settings import Settings
+
+if TYPE_CHECKING:
+    from qamtu.quality.audit import AuditReport
 
 _TEMPLATE = """<!doctype html>
 <html lang="en">
@@ -96,9 +99,9 @@ results: <code>{{ r.results_key }}</code>.</p>
 """
 
 
-def reference_names(warehouse, results: dict[str, Any]) -> dict[str, dict[str, str]]:
+def reference_names(warehouse, report: AuditReport) -> dict[str, dict[str, str]]:
     """English names of the settlements and regions the findings name (from the KATO reference)."""
-    codes = sorted({f["kato_code"] for f in results["failures"] + results["warnings"] if f.get("kato_code")})
+    codes = sorted({f["kato_code"] for f in report.failures + report.warnings if f.get("kato_code")})
     names: dict[str, dict[str, str]] = {"kato": {}, "regions": {}}
     if not warehouse.table_exists("reference", "kato"):
         return names
@@ -126,11 +129,11 @@ def _show(value: Any) -> str:
     return str(value)
 
 
-def _groups(findings: list[dict[str, Any]], results: dict[str, Any]) -> list[dict[str, Any]]:
+def _groups(findings: list[dict[str, Any]], report: AuditReport) -> list[dict[str, Any]]:
     by_expectation: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for finding in findings:
         by_expectation[finding["expectation"]].append(finding)
-    info = {e["expectation"]: e for e in results["expectations"]}
+    info = {e["expectation"]: e for e in report.expectations}
     groups = []
     for expectation, items in by_expectation.items():
         first = items[0]
@@ -143,12 +146,12 @@ def _groups(findings: list[dict[str, Any]], results: dict[str, Any]) -> list[dic
     return groups
 
 
-def render_report(results: dict[str, Any], settings: Settings | None = None) -> str:
+def render_report(report: AuditReport, settings: Settings | None = None) -> str:
     import jinja2
 
     from qamtu.contracts import submitters
 
-    names = results.get("names") or {"kato": {}, "regions": {}}
+    names = report.names or {"kato": {}, "regions": {}}
     labels = {s["id"]: s.get("labels", {}).get("en", s["id"]) for s in submitters().get("operator", [])}
 
     def region(code: Any) -> str:
@@ -194,9 +197,9 @@ def render_report(results: dict[str, Any], settings: Settings | None = None) -> 
             shown.append(text)
         return shown
 
-    sections = [("Critical: blocks publication", "crit", _groups(results["failures"], results)),
-                ("Warnings", "warn", _groups(results["warnings"], results))]
+    sections = [("Critical: blocks publication", "crit", _groups(report.failures, report)),
+                ("Warnings", "warn", _groups(report.warnings, report))]
     environment = jinja2.Environment(autoescape=True, undefined=jinja2.ChainableUndefined)
     template = environment.from_string(_TEMPLATE)
-    return template.render(r=results, sections=sections, show=_show, region=region, who=who, place=place,
+    return template.render(r=report, sections=sections, show=_show, region=region, who=who, place=place,
                            sources=sources)

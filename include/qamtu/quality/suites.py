@@ -25,8 +25,10 @@ types and their SQL failure predicates (a row is unexpected when the predicate h
 
 - ``expect_column_values_to_not_be_null``: ``c is null``;
 - ``expect_column_values_to_be_in_set``: ``c is not null and c not in (…)``;
-- ``expect_column_values_to_be_between``: ``c is not null and not (c >= min and c <= max)`` (``>``/``<`` when strict);
-- ``expect_column_pair_values_a_to_be_greater_than_b``: ``a, b not null and not (a > b)`` (``>=`` with or_equal);
+- ``expect_column_values_to_be_between``: ``c is not null and not (c >= min and c <= max)``
+  (``>``/``<`` when strict);
+- ``expect_column_pair_values_a_to_be_greater_than_b``: ``a, b not null and not (a > b)``
+  (``>=`` with or_equal);
 - ``expect_column_pair_values_to_be_equal``: ``a, b not null and a <> b``;
 - ``expect_column_values_to_be_unique`` / ``expect_compound_columns_to_be_unique``: the key occurs more than
   once (rows with every key value missing ignored);
@@ -138,13 +140,15 @@ def _check_document(path: Path, document: dict[str, Any]) -> None:
     for position, item in enumerate(document["expectations"]):
         where = f"{path}: expectation {position} ({item.get('type')})"
         if item.get("type") not in SUPPORTED_TYPES:
-            raise SuiteError(f"{where}: type not supported by the audit (supported: {', '.join(SUPPORTED_TYPES)})")
+            raise SuiteError(f"{where}: type not supported by the audit (supported: "
+                             f"{', '.join(SUPPORTED_TYPES)})")
         item_meta = item.get("meta") or {}
         for key in ("rule", "severity", "description"):
             if not item_meta.get(key):
                 raise SuiteError(f"{where}: meta.{key} is required")
         if item_meta["severity"] not in SEVERITIES:
-            raise SuiteError(f"{where}: meta.severity must be critical or warning, not {item_meta['severity']!r}")
+            raise SuiteError(f"{where}: meta.severity must be critical or warning, not "
+                             f"{item_meta['severity']!r}")
         if item.get("severity") not in (None, item_meta["severity"]):
             raise SuiteError(f"{where}: GX severity {item['severity']!r} differs from meta.severity")
 
@@ -214,7 +218,8 @@ def gx_expectations(suite: Suite, parameters: dict[str, Any] | None = None) -> l
     by its value first (GX's own parameter syntax does not allow names such as
     ``contract:speed_tests.latitude.minimum``; both routes substitute alike). ``meta._index`` ties each
     result back to its expectation."""
-    return [{"type": e.type, "kwargs": substitute(e.kwargs, parameters) if parameters is not None else e.kwargs,
+    return [{"type": e.type,
+             "kwargs": substitute(e.kwargs, parameters) if parameters is not None else e.kwargs,
              "meta": {**e.meta, "_index": e.index}, "severity": e.severity} for e in suite.expectations]
 
 
@@ -224,7 +229,8 @@ def gx_suite(suite: Suite, parameters: dict[str, Any] | None = None):
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return gx.ExpectationSuite(name=suite.document["name"], expectations=gx_expectations(suite, parameters),
+        return gx.ExpectationSuite(name=suite.document["name"],
+                                   expectations=gx_expectations(suite, parameters),
                                    meta=suite.meta)
 
 
@@ -345,7 +351,8 @@ def run_gx(suite: Suite, frame, parameters: dict[str, Any]) -> list[GxVerdict]:
     details = {}
     if failing:
         subset = Suite(suite.name, suite.path, suite.document, tuple(failing))
-        second = validate_frame(asset_name, suite.document["name"], gx_expectations(subset, parameters), frame,
+        second = validate_frame(asset_name, suite.document["name"],
+                                gx_expectations(subset, parameters), frame,
                                 "COMPLETE")
         details = {item.expectation_config.meta["_index"]: item for item in second.results}
     verdicts = []

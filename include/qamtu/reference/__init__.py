@@ -182,7 +182,9 @@ def load_into_warehouse(warehouse: Any, schema: str = "reference") -> dict[str, 
     ``warehouse`` is anything with ``replace_arrow(schema, table, pyarrow.Table) -> int`` (duck-typed,
     so this module needs nothing of ``qamtu.warehouse``).
     """
-    return {table: int(warehouse.replace_arrow(schema, table, data)) for table, data in _arrow_tables().items()}
+    return {
+        table: int(warehouse.replace_arrow(schema, table, data)) for table, data in _arrow_tables().items()
+    }
 
 
 # --- loaded when needed ---------------------------------------------------------------------------

@@ -120,7 +120,8 @@ TOWNS: dict[str, list[tuple[str, str, str, int]]] = {
            ("Державинск", "Державинск", "Derzhavinsk", 6_000), ("Степняк", "Степняк", "Stepnyak", 3_500)],
     "15": [("Қандыағаш", "Кандыагаш", "Kandyagash", 32_000), ("Шалқар", "Шалкар", "Shalkar", 28_000),
            ("Хромтау", "Хромтау", "Khromtau", 27_000), ("Алға", "Алга", "Alga", 21_000),
-           ("Ембі", "Эмба", "Emba", 12_000), ("Темір", "Темир", "Temir", 3_000), ("Жем", "Жем", "Zhem", 2_000)],
+           ("Ембі", "Эмба", "Emba", 12_000), ("Темір", "Темир", "Temir", 3_000),
+           ("Жем", "Жем", "Zhem", 2_000)],
     "19": [("Қаскелең", "Каскелен", "Kaskelen", 95_000), ("Талғар", "Талгар", "Talgar", 50_000),
            ("Есік", "Есик", "Esik", 40_000)],
     "23": [("Құлсары", "Кульсары", "Kulsary", 60_000)],
@@ -137,7 +138,8 @@ TOWNS: dict[str, list[tuple[str, str, str, int]]] = {
            ("Лисаков", "Лисаковск", "Lisakovsk", 37_000), ("Жітіқара", "Житикара", "Zhitikara", 33_000),
            ("Тобыл", "Тобыл", "Tobyl", 20_000)],
     "43": [("Арал", "Аральск", "Aral", 33_000), ("Қазалы", "Казалинск", "Kazaly", 7_000)],
-    "47": [("Жаңаөзен", "Жанаозен", "Zhanaozen", 160_000), ("Форт-Шевченко", "Форт-Шевченко", "Fort-Shevchenko", 7_000)],
+    "47": [("Жаңаөзен", "Жанаозен", "Zhanaozen", 160_000),
+           ("Форт-Шевченко", "Форт-Шевченко", "Fort-Shevchenko", 7_000)],
     "55": [("Екібастұз", "Экибастуз", "Ekibastuz", 150_000), ("Ақсу", "Аксу", "Aksu", 70_000)],
     "59": [("Тайынша", "Тайынша", "Taiynsha", 11_000), ("Булаев", "Булаево", "Bulaevo", 8_000),
            ("Мамлют", "Мамлютка", "Mamlyutka", 7_000), ("Сергеев", "Сергеевка", "Sergeevka", 7_000)],
@@ -177,7 +179,8 @@ NORTHERN_REGIONS = ("11", "39", "55", "59", "63", "10", "35")  # many villages k
 # Synthetic village names: Kazakh toponym roots (kk, ru, en) combined with endings.
 _ROOTS = (
     ("Ақ", "Ак", "Ak"), ("Қара", "Кара", "Kara"), ("Сары", "Сары", "Sary"), ("Көк", "Кок", "Kok"),
-    ("Жаңа", "Жана", "Zhana"), ("Бес", "Бес", "Bes"), ("Қызыл", "Кызыл", "Kyzyl"), ("Алтын", "Алтын", "Altyn"),
+    ("Жаңа", "Жана", "Zhana"), ("Бес", "Бес", "Bes"), ("Қызыл", "Кызыл", "Kyzyl"),
+    ("Алтын", "Алтын", "Altyn"),
     ("Тас", "Тас", "Tas"), ("Құм", "Кум", "Kum"), ("Көп", "Коп", "Kop"), ("Ескі", "Ески", "Eski"),
     ("Ұзын", "Узын", "Uzyn"), ("Үш", "Уш", "Ush"), ("Шұбар", "Шубар", "Shubar"), ("Бай", "Бай", "Bai"),
     ("Талды", "Талды", "Taldy"), ("Жалпақ", "Жалпак", "Zhalpak"), ("Қоңыр", "Коныр", "Konyr"),
@@ -187,7 +190,8 @@ _ENDINGS = (
     ("бұлақ", "булак", "bulak"), ("төбе", "тобе", "tobe"), ("су", "су", "su"), ("көл", "коль", "kol"),
     ("ағаш", "агаш", "agash"), ("жар", "жар", "zhar"), ("құдық", "кудук", "kuduk"), ("өзек", "озек", "ozek"),
     ("тау", "тау", "tau"), ("терек", "терек", "terek"), ("шоқы", "шокы", "shoky"), ("дала", "дала", "dala"),
-    ("арал", "арал", "aral"), ("бастау", "бастау", "bastau"), ("сай", "сай", "sai"), ("қайнар", "кайнар", "kainar"),
+    ("арал", "арал", "aral"), ("бастау", "бастау", "bastau"), ("сай", "сай", "sai"),
+    ("қайнар", "кайнар", "kainar"),
     ("өзен", "озен", "ozen"), ("жол", "жол", "zhol"), ("қоға", "кога", "koga"), ("қоныс", "коныс", "konys"),
 )
 _WHOLE_NAMES = (
@@ -195,16 +199,20 @@ _WHOLE_NAMES = (
     ("Ынтымақ", "Ынтымак", "Yntymak"), ("Достық", "Достык", "Dostyk"), ("Береке", "Береке", "Bereke"),
     ("Шапағат", "Шапагат", "Shapagat"), ("Бірлестік", "Бирлестик", "Birlestik"), ("Тұран", "Туран", "Turan"),
     ("Ақжол", "Акжол", "Akzhol"), ("Бостандық", "Бостандык", "Bostandyk"), ("Еңбек", "Енбек", "Enbek"),
-    ("Қазыбек би", "Казыбек би", "Kazybek bi"), ("Шоқан", "Шокан", "Shokan"), ("Махамбет", "Махамбет", "Makhambet"),
+    ("Қазыбек би", "Казыбек би", "Kazybek bi"), ("Шоқан", "Шокан", "Shokan"),
+    ("Махамбет", "Махамбет", "Makhambet"),
     ("Ақын Сара", "Акын Сара", "Akyn Sara"), ("Тәуелсіздік", "Тауелсиздик", "Tauelsizdik"),
 )
 _RUSSIAN_NAMES = (
     ("Ивановка", "Ivanovka"), ("Петровка", "Petrovka"), ("Новоалексеевка", "Novoalekseevka"),
-    ("Степное", "Stepnoye"), ("Березовка", "Berezovka"), ("Каменка", "Kamenka"), ("Красноярка", "Krasnoyarka"),
-    ("Октябрьское", "Oktyabrskoye"), ("Садовое", "Sadovoye"), ("Луговое", "Lugovoye"), ("Полтавка", "Poltavka"),
+    ("Степное", "Stepnoye"), ("Березовка", "Berezovka"), ("Каменка", "Kamenka"),
+    ("Красноярка", "Krasnoyarka"),
+    ("Октябрьское", "Oktyabrskoye"), ("Садовое", "Sadovoye"), ("Луговое", "Lugovoye"),
+    ("Полтавка", "Poltavka"),
     ("Украинка", "Ukrainka"), ("Михайловка", "Mikhailovka"), ("Николаевка", "Nikolaevka"),
     ("Александровка", "Aleksandrovka"), ("Вишневка", "Vishnevka"), ("Заречное", "Zarechnoye"),
-    ("Озерное", "Ozernoye"), ("Яблоновка", "Yablonovka"), ("Богдановка", "Bogdanovka"), ("Раисовка", "Raisovka"),
+    ("Озерное", "Ozernoye"), ("Яблоновка", "Yablonovka"), ("Богдановка", "Bogdanovka"),
+    ("Раисовка", "Raisovka"),
     ("Приречное", "Prirechnoye"), ("Васильевка", "Vasilyevka"), ("Новопокровка", "Novopokrovka"),
 )
 
@@ -358,8 +366,12 @@ def _check_kato(rows: list[dict[str, str]]) -> None:
         code = r["kato_code"]
         assert len(code) == 9 and code.isdigit(), code
         if r["level"] != "region":
-            assert by_code[r["parent_code"]]["level"] == {
-                "district": "region", "rural_district": "district", "settlement": "rural_district"}[r["level"]]
+            assert (
+                by_code[r["parent_code"]]["level"]
+                == {"district": "region", "rural_district": "district", "settlement": "rural_district"}[
+                    r["level"]
+                ]
+            )
     settlements = [r for r in rows if r["level"] == "settlement"]
     population = sum(int(r["population"]) for r in settlements)
     rural = [r for r in settlements if r["is_rural"] == "true"]
@@ -376,7 +388,8 @@ REPUBLICAN_ROADS: list[tuple[str, str, float, str]] = [
     ("M-32", "Граница РФ (на Самару) — Актобе — Кызылорда — Шымкент", 2240.0, "15;43;61;79"),
     ("M-36", "Граница РФ (на Екатеринбург) — Костанай — Астана — Караганда — Балхаш — Алматы", 2490.0,
      "39;11;71;35;31;19;75"),
-    ("M-38", "Граница РФ (на Барнаул) — Усть-Каменогорск — Калбатау — Майкапчагай (граница КНР)", 860.0, "63;10"),
+    ("M-38", "Граница РФ (на Барнаул) — Усть-Каменогорск — Калбатау — Майкапчагай (граница КНР)",
+     860.0, "63;10"),
     ("M-39", "Алматы — Бишкек — Ташкент (участки Алматы — Кордай и Мерке — Шымкент — граница РУз)", 790.0,
      "75;19;31;61;79"),
     ("M-51", "Граница РФ (на Челябинск) — Петропавловск — граница РФ (на Новосибирск)", 272.0, "59"),
@@ -401,12 +414,14 @@ REPUBLICAN_ROADS: list[tuple[str, str, float, str]] = [
 REPUBLICAN_TOTAL_KM = 25_000.0
 # Regional road index letters (real style; the mapping to regions is this project's).
 REGIONAL_ROAD_PREFIX = {
-    "10": "KA", "11": "KC", "15": "KD", "19": "KB", "23": "KE", "27": "KL", "31": "KH", "33": "KZ", "35": "KM",
+    "10": "KA", "11": "KC", "15": "KD", "19": "KB", "23": "KE", "27": "KL", "31": "KH",
+    "33": "KZ", "35": "KM",
     "39": "KP", "43": "KN", "47": "KR", "55": "KS", "59": "KT", "61": "KX", "62": "KU", "63": "KF",
 }
 # region → km of regional roads (synthetic budget, roughly by territory and settlement density)
 REGIONAL_KM = {
-    "10": 2600, "11": 3900, "15": 3300, "19": 3000, "23": 1100, "27": 2600, "31": 2300, "33": 2300, "35": 3600,
+    "10": 2600, "11": 3900, "15": 3300, "19": 3000, "23": 1100, "27": 2600, "31": 2300,
+    "33": 2300, "35": 3600,
     "39": 3600, "43": 1700, "47": 700, "55": 2800, "59": 3400, "61": 3100, "62": 900, "63": 2600,
 }
 # Neighbouring regions, for republican R-roads that cross a regional border.
@@ -429,7 +444,8 @@ def build_roads(kato_rows: list[dict[str, str]], seed: int = DEFAULT_SEED) -> li
         elif r["level"] == "settlement":
             villages.setdefault(r["region_code"], []).append(r["name_ru"])
     rows = [
-        {"road_code": code, "name": name, "category": "republican", "length_km": f"{km:.1f}", "region_codes": regions}
+        {"road_code": code, "name": name, "category": "republican", "length_km": f"{km:.1f}",
+         "region_codes": regions}
         for code, name, km, regions in REPUBLICAN_ROADS
     ]
     # R-roads: the rest of the republican network, one to three per region, some crossing a border.
@@ -441,7 +457,9 @@ def build_roads(kato_rows: list[dict[str, str]], seed: int = DEFAULT_SEED) -> li
             if rng.random() < 0.4:
                 regions.append(rng.choice(NEIGHBOURS[region]))
             stops = [rng.choice(centres.get(regions[0], villages[regions[0]]))]
-            stops += rng.sample(villages[regions[0]], 1) + [rng.choice(centres.get(regions[-1], villages[regions[-1]]))]
+            stops += rng.sample(villages[regions[0]], 1) + [
+                rng.choice(centres.get(regions[-1], villages[regions[-1]]))
+            ]
             r_roads.append((" — ".join(dict.fromkeys(stops)), ";".join(regions)))
     lengths = _lengths(rng, len(r_roads), remaining, sigma=0.4)
     for i, ((name, regions), km) in enumerate(zip(r_roads, lengths, strict=True)):
@@ -552,12 +570,14 @@ def build(out: Path = DATA_DIR, seed: int = DEFAULT_SEED) -> dict[str, int]:
     _write(out / "kato.csv", KATO_COLUMNS, kato_rows)
     _write(out / "roads.csv", ROADS_COLUMNS, road_rows)
     _write(out / "programme_targets.csv", TARGET_COLUMNS, target_rows)
-    return {"kato.csv": len(kato_rows), "roads.csv": len(road_rows), "programme_targets.csv": len(target_rows)}
+    return {"kato.csv": len(kato_rows), "roads.csv": len(road_rows),
+            "programme_targets.csv": len(target_rows)}
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=DATA_DIR, help="output folder (default: the shipped data/)")
+    parser.add_argument("--out", type=Path, default=DATA_DIR,
+                        help="output folder (default: the shipped data/)")
     parser.add_argument("--seed", type=int, default=DEFAULT_SEED)
     args = parser.parse_args(argv)
     for name, count in build(args.out, args.seed).items():

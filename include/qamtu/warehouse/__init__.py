@@ -126,7 +126,8 @@ class Warehouse:
         if self.dialect == "duckdb":
             self.raw.register("_qamtu_incoming", data)
             try:
-                self.raw.execute(f"insert into {target} ({column_list}) select {column_list} from _qamtu_incoming")
+                self.raw.execute(f"insert into {target} ({column_list}) select {column_list} from "
+                                 "_qamtu_incoming")
             finally:
                 self.raw.unregister("_qamtu_incoming")
         else:

@@ -97,7 +97,8 @@ def raw_table_columns(report_type: str) -> list[tuple[str, str]]:
     return [(f.name, CONTRACT_SQL_TYPES[f.type]) for f in contract.fields] + list(LINEAGE_COLUMNS)
 
 
-REPORT_POLICY_COLUMNS = (("kind", "TEXT"), ("submitter", "TEXT"), ("report_type", "TEXT"), ("indicator", "TEXT"),
+REPORT_POLICY_COLUMNS = (("kind", "TEXT"), ("submitter", "TEXT"), ("report_type", "TEXT"),
+                         ("indicator", "TEXT"),
                          ("when_missing", "TEXT"))
 
 
@@ -344,8 +345,10 @@ def release_duckdb() -> None:
 # --- manifest ------------------------------------------------------------------------------------
 # Fields that change from one parse to the next (clock, ids, the machine's paths): fixed in the
 # committed manifest so that it only changes when the project does.
-_VOLATILE_METADATA = {"generated_at": "1970-01-01T00:00:00Z", "invocation_id": "00000000-0000-0000-0000-000000000000",
-                      "invocation_started_at": None, "run_started_at": None, "env": {}, "user_id": None, "send_anonymous_usage_stats": False}
+_VOLATILE_METADATA = {"generated_at": "1970-01-01T00:00:00Z",
+                      "invocation_id": "00000000-0000-0000-0000-000000000000",
+                      "invocation_started_at": None, "run_started_at": None, "env": {}, "user_id": None,
+                      "send_anonymous_usage_stats": False}
 
 
 def _normalise_manifest(manifest: dict[str, Any]) -> dict[str, Any]:

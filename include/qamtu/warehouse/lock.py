@@ -56,7 +56,9 @@ def _command() -> str:
     """What this process is, for the waiters' message: ``qamtu build --period 2026-01``, ``python -c …``,
     an Airflow task… (the kernel's command line; program paths shortened to their names)."""
     try:
-        argv = [a.decode("utf-8", "replace") for a in Path("/proc/self/cmdline").read_bytes().split(b"\0") if a]
+        argv = [
+            a.decode("utf-8", "replace") for a in Path("/proc/self/cmdline").read_bytes().split(b"\0") if a
+        ]
     except OSError:
         argv = [sys.executable, *sys.argv]
     words = [os.path.basename(word) if index < 2 and "/" in word else word for index, word in enumerate(argv)]
@@ -79,7 +81,8 @@ def busy_message(settings: Settings, waited: float, detail: str | None = None) -
     name = f"`{who['command']}` (PID {who['pid']}, since {who.get('since', '?')})" if who.get("pid") else \
         (detail or "another process")
     return (f"The warehouse {settings.duckdb_file} is in use by {name}; waited {waited:.0f} s "
-            f"(QAMTU_LOCK_TIMEOUT_SECONDS={settings.lock_timeout_seconds:g}): try again when it has finished.")
+            f"(QAMTU_LOCK_TIMEOUT_SECONDS={settings.lock_timeout_seconds:g}): try again when it has "
+            "finished.")
 
 
 @contextmanager

@@ -168,7 +168,8 @@ class Builder:
             if table is None or not set(columns) <= set(table.column_names):
                 continue
             where = "area_level <> 'settlement' and " if name == "fct_speed_tests_summary" else ""
-            self.month[name] = _sql(f"select {', '.join(columns)} from t where {where}period = '{self.latest}'",
+            self.month[name] = _sql(f"select {', '.join(columns)} from t where {where}period = "
+                                    f"'{self.latest}'",
                                     t=table)
 
     def col(self, table: str, code: str, **kwargs) -> Column:
@@ -194,15 +195,19 @@ class Builder:
         progress = self.progress()
         # A figure built without every report it needs is flagged (P) or withheld (M): the reason is shown.
         flags = ", obs_status, status_reason" if "obs_status" in progress.column_names else ""
-        national = _sql(f"select period, actual, target, pct_of_target, monthly_pace, pace_needed, forecast_period, "
-                        f"on_track{flags} from p where indicator = '{code}' and region_code = '{NATION}' "
-                        "order by period", p=progress)
+        national = _sql("select period, actual, target, pct_of_target, monthly_pace, pace_needed, "
+                        f"forecast_period, on_track{flags} from p where indicator = '{code}' and region_code "
+                        f"= '{NATION}' order by period", p=progress)
         series_cols = [Column("period", dict(UI["period"])),
-                       self.col("fct_programme_progress", "actual", unit=unit, decimals=decimals, numeric=True),
-                       self.col("fct_programme_progress", "target", unit=unit, decimals=decimals, numeric=True),
+                       self.col("fct_programme_progress", "actual", unit=unit,
+                                decimals=decimals, numeric=True),
+                       self.col("fct_programme_progress", "target", unit=unit,
+                                decimals=decimals, numeric=True),
                        self.col("fct_programme_progress", "pct_of_target", unit="percent", numeric=True),
-                       self.col("fct_programme_progress", "monthly_pace", unit=unit, decimals=decimals, numeric=True),
-                       self.col("fct_programme_progress", "pace_needed", unit=unit, decimals=decimals, numeric=True),
+                       self.col("fct_programme_progress", "monthly_pace", unit=unit,
+                                decimals=decimals, numeric=True),
+                       self.col("fct_programme_progress", "pace_needed", unit=unit,
+                                decimals=decimals, numeric=True),
                        self.col("fct_programme_progress", "forecast_period"),
                        self.col("fct_programme_progress", "on_track")]
         if flags:
@@ -214,20 +219,23 @@ class Builder:
         chart = ""
         if history:
             chart = _trajectory_svg(history, info["target"], info["deadline"], last.get("monthly_pace"))
-        sections = [Section(_t("national_series"), chart=chart or None, chart_alt=_t("chart_alt"), anchor="series",
+        sections = [Section(_t("national_series"), chart=chart or None, chart_alt=_t("chart_alt"),
+                            anchor="series",
                             tables=[Table(f"indicator-{code}-national", _t("national_series"), series_cols,
                                           national)])]
-        regional = _sql(f"select region_code, period, actual from p where indicator = '{code}' and region_code <> "
-                        f"'{NATION}' order by region_code, period", p=progress)
+        regional = _sql(f"select region_code, period, actual from p where indicator = '{code}' and "
+                        f"region_code <> '{NATION}' order by region_code, period", p=progress)
         if regional.num_rows:
             periods = sorted(set(regional.column("period").to_pylist()))
-            pivot = _sql("pivot r on period using first(actual) group by region_code order by region_code", r=regional)
+            pivot = _sql("pivot r on period using first(actual) group by region_code order by "
+                         "region_code", r=regional)
             pivot = pivot.select(["region_code", *periods])
             columns = [self.region_col()] + [
                 Column(p, {lang: format_period(p, lang) for lang in LANGUAGES}, unit=unit, decimals=decimals,
                        numeric=True) for p in periods]
             sections.append(Section(_t("by_region"), anchor="regions",
-                                    tables=[Table(f"indicator-{code}-regions", _t("by_region"), columns, pivot)]))
+                                    tables=[Table(f"indicator-{code}-regions", _t("by_region"),
+                                                  columns, pivot)]))
         else:
             sections.append(Section(_t("by_region"), note=_t("national_only"), anchor="regions"))
         rows = []
@@ -235,11 +243,14 @@ class Builder:
             value = self.data.version_values.get((release.period, release.version), {}).get((code, NATION))
             rows.append({"period": release.period, "version": release.version, "value": value,
                          "published_at": release.published_at[:10],
-                         "status": "current" if release.current else "superseded", "notes": release.notes or ""})
+                         "status": "current" if release.current else "superseded",
+                         "notes": release.notes or ""})
         versions = pa.Table.from_pylist(rows, schema=pa.schema([
-            ("period", pa.string()), ("version", pa.int64()), ("value", pa.float64()), ("published_at", pa.string()),
+            ("period", pa.string()), ("version", pa.int64()), ("value", pa.float64()),
+            ("published_at", pa.string()),
             ("status", pa.string()), ("notes", pa.string())]))
-        version_cols = [Column("period", dict(UI["period"])), Column("version", dict(UI["version"]), numeric=True,
+        version_cols = [Column("period", dict(UI["period"])),
+                        Column("version", dict(UI["version"]), numeric=True,
                                                                      decimals=0),
                         Column("value", dict(UI["value"]), unit=unit, decimals=decimals, numeric=True),
                         Column("published_at", dict(UI["published"])),
@@ -247,12 +258,23 @@ class Builder:
                                                               "superseded": _t("superseded")}),
                         Column("notes", _t("revision_note"))]
         sections.append(Section(_t("versions"), anchor="versions",
-                                tables=[Table(f"indicator-{code}-versions", _t("versions"), version_cols, versions)]))
-        intro = {lang: (f"{UI['target'][lang]}: {self.report.format_number(info['target'], lang, unit, decimals)}"
-                        f" {UNITS.get(unit, {}).get(lang, '') if unit not in ('percent', 'KZT') else ''}".rstrip()
-                        + (f" · {UI['deadline'][lang]}: {format_date(info['deadline'], lang)}"
-                           if info["deadline"] else "")) if info["target"] is not None else
-                 UNITS.get(unit, {}).get(lang, unit) for lang in LANGUAGES}
+                                tables=[Table(f"indicator-{code}-versions", _t("versions"),
+                                              version_cols, versions)]))
+        intro = {
+            lang: (
+                f"{UI['target'][lang]}: "
+                f"{self.report.format_number(info['target'], lang, unit, decimals)} "
+                f"{UNITS.get(unit, {}).get(lang, '') if unit not in ('percent', 'KZT') else ''}".rstrip()
+                + (
+                    f" · {UI['deadline'][lang]}: {format_date(info['deadline'], lang)}"
+                    if info["deadline"]
+                    else ""
+                )
+            )
+            if info["target"] is not None
+            else UNITS.get(unit, {}).get(lang, unit)
+            for lang in LANGUAGES
+        }
         return Page(f"indicators/{code}.html", self.indicator_names[code], sections, intro=intro)
 
     # Regions -------------------------------------------------------------------------------------
@@ -294,29 +316,41 @@ class Builder:
                 Table(f"region-{region}-districts", _t("districts"), columns, districts)]))
         roads = self.month.get("fct_road_coverage")
         if roads is not None:
-            mine = _sql(f"""select road_code, road_name, road_category, length_km, covered_km, covered_share,
+            mine = _sql(
+                f"""select road_code, road_name, road_category, length_km, covered_km, covered_share,
                             operators_reporting from r where period = '{self.latest}'
-                            and list_contains(string_split(region_codes, ';'), '{region}') order by road_code""",
-                        r=roads)
+                            and list_contains(string_split(region_codes, ';'), '{region}')
+                            order by road_code""",
+                r=roads,
+            )
             if mine.num_rows:
                 sections.append(Section(_t("region_roads"), anchor="roads", note=self._as_of(), tables=[
                     Table(f"region-{region}-roads", _t("region_roads"), self._road_columns(mine), mine)]))
         cities = self.month.get("fct_city_5g_coverage")
         if cities is not None:
-            mine = _sql(f"select city_kato, name_kk, name_ru, name_en, territory_share_5g, is_at_target from c "
-                        f"where period = '{self.latest}' and region_code = '{region}' order by city_kato", c=cities)
+            mine = _sql(
+                f"select city_kato, name_kk, name_ru, name_en, territory_share_5g, is_at_target from c "
+                f"where period = '{self.latest}' and region_code = '{region}' order by "
+                "city_kato",
+                c=cities,
+            )
             if mine.num_rows:
                 sections.append(Section(_t("region_cities"), anchor="cities", note=self._as_of(), tables=[
                     Table(f"region-{region}-cities", _t("region_cities"), self._city_columns(mine), mine)]))
         speed = self.month.get("fct_speed_tests_summary")
         if speed is not None:
-            mine = _sql(f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
-                            where period = '{self.latest}' and area_level = 'region' and area_code = '{region}'
-                            order by operator = 'all' desc, operator, technology = 'all' desc, technology""", s=speed)
+            mine = _sql(
+                f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
+                            where period = '{self.latest}' and area_level = 'region'
+                            and area_code = '{region}'
+                            order by operator = 'all' desc, operator, technology = 'all' desc, technology""",
+                s=speed,
+            )
             if mine.num_rows:
                 sections.append(Section(_t("region_speed"), anchor="speed", note=self._as_of(), tables=[
                     Table(f"region-{region}-speed", _t("region_speed"), self._speed_columns(mine), mine)]))
-        return Page(f"regions/{region}.html", self.region_names.get(region, {lang: region for lang in LANGUAGES}),
+        return Page(f"regions/{region}.html",
+                    self.region_names.get(region, {lang: region for lang in LANGUAGES}),
                     sections)
 
     def _as_of(self) -> dict[str, str]:
@@ -340,14 +374,18 @@ class Builder:
             Column("is_at_target", _t("at_target"))]
 
     def _speed_columns(self, table: pa.Table) -> list[Column]:
-        operators = _names(self.report.operator_names()) | {"all": {"kk": "барлығы", "ru": "все", "en": "all"}}
+        operators = _names(self.report.operator_names()) | {
+            "all": {"kk": "барлығы", "ru": "все", "en": "all"}
+        }
         columns = {"region_code": self.region_col(),
                    "operator": Column("operator", dict(UI["operator"]), names=operators),
                    "technology": Column("technology", _t("technology"),
                                         names={"all": {"kk": "барлығы", "ru": "все", "en": "all"}}),
                    "tests": Column("tests", _t("tests"), numeric=True, decimals=0),
-                   "median_download_mbps": self.col("fct_speed_tests_summary", "median_download_mbps", numeric=True),
-                   "p10_download_mbps": self.col("fct_speed_tests_summary", "p10_download_mbps", numeric=True)}
+                   "median_download_mbps": self.col("fct_speed_tests_summary",
+                                                    "median_download_mbps", numeric=True),
+                   "p10_download_mbps": self.col("fct_speed_tests_summary",
+                                                 "p10_download_mbps", numeric=True)}
         return [columns[c] for c in table.column_names]
 
     # Topic pages ---------------------------------------------------------------------------------
@@ -355,10 +393,15 @@ class Builder:
         roads = self.month["fct_road_coverage"]
         share = self.data.decimals("fct_road_coverage", "covered_share")
         km = self.data.decimals("fct_road_coverage", "covered_km")
-        by_category = _round(_sql(f"""select road_category, count(*) as roads_count, sum(length_km) as length_km,
+        by_category = _round(
+            _sql(
+                f"""select road_category, count(*) as roads_count, sum(length_km) as length_km,
             sum(covered_km) as covered_km, 100 * sum(covered_km) / nullif(sum(length_km), 0) as covered_share
-            from r where period = '{self.latest}' group by road_category order by road_category""", r=roads),
-            {"length_km": km, "covered_km": km, "covered_share": share})
+            from r where period = '{self.latest}' group by road_category order by road_category""",
+                r=roads,
+            ),
+            {"length_km": km, "covered_km": km, "covered_share": share},
+        )
         by_operators = _round(_sql(f"""select operators_reporting as operators_count, count(*) as roads_count,
             sum(length_km) as length_km, sum(covered_km) as covered_km,
             100 * sum(covered_km) / nullif(sum(length_km), 0) as covered_share
@@ -370,17 +413,22 @@ class Builder:
             return [first, Column("roads_count", _t("roads_count"), numeric=True, decimals=0),
                     Column("length_km", _t("length_km"), numeric=True, decimals=km),
                     Column("covered_km", _t("covered_km"), numeric=True, decimals=km),
-                    Column("covered_share", _t("covered_share"), unit="percent", numeric=True, decimals=share)]
+                    Column("covered_share", _t("covered_share"), unit="percent", numeric=True,
+                           decimals=share)]
 
-        every = _sql(f"""select road_code, road_name, road_category, length_km, covered_km, covered_share,
-                         operators_reporting from r where period = '{self.latest}' order by road_code""", r=roads)
+        every = _sql(
+            f"""select road_code, road_name, road_category, length_km, covered_km, covered_share,
+                         operators_reporting from r where period = '{self.latest}' order by road_code""",
+            r=roads,
+        )
         return Page("roads.html", _t("roads"), [
             Section(_t("by_category"), note=self._as_of(), anchor="category", tables=[Table(
                 "roads-by-category", _t("by_category"),
                 columns(Column("road_category", _t("road_category"), names=category_names)), by_category)]),
             Section(_t("by_operators"), anchor="operators", tables=[Table(
                 "roads-by-operators", _t("by_operators"),
-                columns(Column("operators_count", _t("operators_count"), numeric=True, decimals=0)), by_operators)]),
+                columns(Column("operators_count", _t("operators_count"), numeric=True, decimals=0)),
+                by_operators)]),
             Section(_t("roads"), anchor="roads", tables=[Table("roads-all", _t("roads"),
                                                                 self._road_columns(every), every)]),
         ])
@@ -391,7 +439,8 @@ class Builder:
                       c=self.month["fct_city_5g_coverage"])
         decimals = self.data.decimals("fct_city_5g_coverage", "territory_share_5g")
         return Page("cities-5g.html", _t("cities_5g"), [Section(
-            _t("cities_5g"), note={lang: f"{_t('target_75')[lang]} · {self._as_of()[lang]}" for lang in LANGUAGES},
+            _t("cities_5g"),
+            note={lang: f"{_t('target_75')[lang]} · {self._as_of()[lang]}" for lang in LANGUAGES},
             chart=_bars_svg([(r["name_en"], r["territory_share_5g"]) for r in cities.to_pylist()],
                             CITY_5G_TARGET, decimals), chart_alt=_t("bars_alt"), anchor="cities",
             tables=[Table("cities-5g", _t("cities_5g"), self._city_columns(cities), cities)])])
@@ -399,12 +448,18 @@ class Builder:
     def speed_page(self) -> Page:
         speed = self.month["fct_speed_tests_summary"]
         base = f"period = '{self.latest}'"
-        by_region = _sql(f"""select area_code as region_code, tests, median_download_mbps, p10_download_mbps from s
+        by_region = _sql(
+            f"""select area_code as region_code, tests, median_download_mbps, p10_download_mbps from s
             where {base} and area_level = 'region' and operator = 'all' and technology = 'all'
-            order by area_code""", s=speed)
-        by_operator = _sql(f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
+            order by area_code""",
+            s=speed,
+        )
+        by_operator = _sql(
+            f"""select operator, technology, tests, median_download_mbps, p10_download_mbps from s
             where {base} and area_level = 'nation' order by operator = 'all' desc, operator,
-            technology = 'all' desc, technology""", s=speed)
+            technology = 'all' desc, technology""",
+            s=speed,
+        )
         return Page("speed.html", _t("speed"), [
             Section(_t("by_region"), note=self._as_of(), anchor="regions", tables=[
                 Table("speed-by-region", _t("by_region"), self._speed_columns(by_region), by_region)]),
@@ -415,16 +470,25 @@ class Builder:
 
     def reconciliation_page(self) -> Page:
         decimals = self.data.decimals("fct_region_coverage", "villages_fibre_share")
-        table = _round(_sql(f"""select region_code, count(*) as akimat_reported,
-            count(*) filter (where has_fibre) as operator_fibre, count(*) filter (where akimat_has_fibre) as akimat_fibre,
+        table = _round(
+            _sql(
+                f"""select region_code, count(*) as akimat_reported,
+            count(*) filter (where has_fibre) as operator_fibre,
+            count(*) filter (where akimat_has_fibre) as akimat_fibre,
             count(*) filter (where fibre_agrees_with_akimat) as agree,
             count(*) filter (where not fibre_agrees_with_akimat) as disagree,
             100.0 * count(*) filter (where fibre_agrees_with_akimat) / count(*) as agree_share
             from c where period = '{self.latest}' and akimat_has_fibre is not null
-            group by region_code order by region_code""", c=self.month["fct_settlement_connectivity"]),
-            {"agree_share": decimals})
-        columns = [self.region_col()] + [Column(c, _t(c), numeric=True, decimals=0) for c in table.column_names[1:-1]] \
+            group by region_code order by region_code""",
+                c=self.month["fct_settlement_connectivity"],
+            ),
+            {"agree_share": decimals},
+        )
+        columns = (
+            [self.region_col()]
+            + [Column(c, _t(c), numeric=True, decimals=0) for c in table.column_names[1:-1]]
             + [Column("agree_share", _t("agree_share"), unit="percent", numeric=True, decimals=decimals)]
+        )
         return Page("reconciliation.html", _t("reconciliation"), [Section(
             _t("reconciliation"), note=_t("reconciliation_note"), anchor="regions",
             tables=[Table("reconciliation-by-region", _t("reconciliation"), columns, table)])])
@@ -434,15 +498,18 @@ class Builder:
                  "status": "current" if r.current else "superseded", "notes": r.notes or "",
                  "revised_figures": r.revised_figures} for r in reversed(self.data.releases)]
         catalogue = pa.Table.from_pylist(rows, schema=pa.schema([
-            ("period", pa.string()), ("version", pa.int64()), ("published_at", pa.string()), ("status", pa.string()),
+            ("period", pa.string()), ("version", pa.int64()), ("published_at", pa.string()),
+            ("status", pa.string()),
             ("notes", pa.string()), ("revised_figures", pa.int64())]))
         columns = [Column("period", dict(UI["period"])), Column("version", dict(UI["version"]), numeric=True,
                                                                  decimals=0),
                    Column("published_at", dict(UI["published"])),
-                   Column("status", _t("status"), names={"current": _t("current"), "superseded": _t("superseded")}),
+                   Column("status", _t("status"),
+                          names={"current": _t("current"), "superseded": _t("superseded")}),
                    Column("notes", _t("revision_note")),
                    Column("revised_figures", dict(UI["revised_figures"]), numeric=True, decimals=0)]
-        page = Page("index.html", _t("portal"), [Section(_t("catalogue"), note=_t("catalogue_note"), anchor="catalogue",
+        page = Page("index.html", _t("portal"),
+                    [Section(_t("catalogue"), note=_t("catalogue_note"), anchor="catalogue",
                                                           tables=[Table("catalogue", _t("catalogue"), columns,
                                                                         catalogue)])])
         page.release_links = [{"period": r.period, "version": r.version, "path": r.path} for r in
@@ -455,7 +522,8 @@ class Builder:
                  if code in set(self.progress().column("indicator").to_pylist())]
         regions = sorted(set(self.progress().column("region_code").to_pylist()) - {NATION})
         pages += [self.region_page(region) for region in regions]
-        for name, build in (("fct_road_coverage", self.roads_page), ("fct_city_5g_coverage", self.cities_page),
+        for name, build in (("fct_road_coverage", self.roads_page),
+                            ("fct_city_5g_coverage", self.cities_page),
                             ("fct_speed_tests_summary", self.speed_page),
                             ("fct_settlement_connectivity", self.reconciliation_page)):
             if name in self.month:
@@ -464,7 +532,8 @@ class Builder:
 
 
 def _bars_svg(bars: list[tuple[str, float | None]], target: float, decimals: int | None) -> str:
-    """Horizontal bars (0–100 %) with the target as a vertical rule; drawn here, no script, no fonts fetched."""
+    """Horizontal bars (0–100 %) with the target as a vertical rule; drawn here, no script, no fonts
+    fetched."""
     width, left, bar_height, gap = 640, 170, 16, 6
     height = len(bars) * (bar_height + gap) + 24
     scale = (width - left - 60) / 100
@@ -476,12 +545,13 @@ def _bars_svg(bars: list[tuple[str, float | None]], target: float, decimals: int
         colour = "#2E7D32" if share >= target else "#0B3C6E"
         text = "—" if value is None else f"{share:.{decimals or 0}f}"
         parts.append(f'<text x="{left - 6}" y="{y + 12}" text-anchor="end" fill="#10243A">{_xml(name)}</text>'
-                     f'<rect x="{left}" y="{y}" width="{share * scale:.1f}" height="{bar_height}" fill="{colour}"/>'
-                     f'<text x="{left + share * scale + 4:.1f}" y="{y + 12}" fill="#10243A">{text}</text>')
+                     f'<rect x="{left}" y="{y}" width="{share * scale:.1f}" height="{bar_height}" '
+                     f'fill="{colour}"/><text x="{left + share * scale + 4:.1f}" y="{y + 12}" '
+                     f'fill="#10243A">{text}</text>')
     x = left + target * scale
-    parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 14}" stroke="#B00020" stroke-width="2" '
-                 f'stroke-dasharray="4 3"/><text x="{x:.1f}" y="{height - 2}" text-anchor="middle" '
-                 f'fill="#B00020">{target:g} %</text></svg>')
+    parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="2" y2="{height - 14}" stroke="#B00020" '
+                 f'stroke-width="2" stroke-dasharray="4 3"/><text x="{x:.1f}" y="{height - 2}" '
+                 f'text-anchor="middle" fill="#B00020">{target:g} %</text></svg>')
     return "".join(parts)
 
 
@@ -516,7 +586,8 @@ def _trajectory_svg(history: list[tuple[str, float]], target: float | None, dead
             lines["needed"] = [(last, last_value), (end, target)]
             if pace and pace > 0:
                 months = min(_months(last, end), math.ceil((target - last_value) / pace))
-                lines["forecast"] = [(last, last_value), (_plus_months(last, months), last_value + pace * months)]
+                lines["forecast"] = [(last, last_value),
+                                     (_plus_months(last, months), last_value + pace * months)]
     span = max(_months(first, end), 1)
     top_value = max([v for series in lines.values() for _, v in series] + [target or 0]) or 1
     top_value *= 1.05
@@ -527,8 +598,8 @@ def _trajectory_svg(history: list[tuple[str, float]], target: float | None, dead
     def y(value: float) -> float:
         return top + (height - top - bottom) * (1 - value / top_value)
 
-    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} '
-             f'{height}" aria-hidden="true" font-family="sans-serif" font-size="11" fill="#10243A">']
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 '
+             f'{width} {height}" aria-hidden="true" font-family="sans-serif" font-size="11" fill="#10243A">']
     for fraction in (0, 0.5, 1):
         value = top_value / 1.05 * fraction
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
@@ -540,7 +611,8 @@ def _trajectory_svg(history: list[tuple[str, float]], target: float | None, dead
         parts.append(f'<line x1="{left}" x2="{width - right}" y1="{y(target):.1f}" y2="{y(target):.1f}" '
                      'stroke="#2E7D32" stroke-width="1.5"/>')
     styles = {"actual": 'stroke="#0B3C6E" stroke-width="2.5"', "needed": 'stroke="#6B6B6B" stroke-width="2" '
-              'stroke-dasharray="6 4"', "forecast": 'stroke="#D9730D" stroke-width="2" stroke-dasharray="2 3"'}
+              'stroke-dasharray="6 4"',
+              "forecast": 'stroke="#D9730D" stroke-width="2" stroke-dasharray="2 3"'}
     for name, series in lines.items():
         points = " ".join(f"{x(p):.1f},{y(v):.1f}" for p, v in series)
         parts.append(f'<polyline points="{points}" fill="none" {styles[name]}/>')
@@ -587,7 +659,11 @@ def _body(table: Table, language: str, page_path: str) -> Markup:
                f'{" class=num" if c.numeric else ""}>' for i, c in enumerate(table.columns)]
     closing = ["</th>" if i == 0 else "</td>" for i in range(len(table.columns))]
     columns = [table.data.column(c.code).to_pylist() for c in table.columns]
-    units = table.data.column("unit").to_pylist() if "unit" in table.data.column_names else [""] * table.data.num_rows
+    units = (
+        table.data.column("unit").to_pylist()
+        if "unit" in table.data.column_names
+        else [""] * table.data.num_rows
+    )
     lines = []
     for index in range(table.data.num_rows):
         cells = [opening[i] + _cell(c, columns[i][index], units[index], language, page_path) + closing[i]
@@ -617,22 +693,35 @@ def _render_page(template, page: Page, language: str, build: str, pages: list[Pa
         for table in section.tables:
             tables.append(table)
     return template.render(
-        lang=language, page=page, languages=LANGUAGES, language_names=LANGUAGE_NAMES,
+        lang=language,
+        page=page,
+        languages=LANGUAGES,
+        language_names=LANGUAGE_NAMES,
         switch={lang: _rel(key, f"{build}/{lang}/{page.path}") for lang in LANGUAGES},
-        home=_rel(key, f"{build}/{language}/index.html"), entry=_rel(key, ENTRY),
+        home=_rel(key, f"{build}/{language}/index.html"),
+        entry=_rel(key, ENTRY),
         css=_rel(key, f"{build}/assets/portal.css"),
         nav=[(_rel(key, f"{build}/{language}/{path}"), labels[language]) for path, labels in nav],
-        links=[(_rel(key, f"{build}/{language}/{path}"), labels[language], path) for path, labels in page.links],
-        releases=[{**r, "report": _rel(key, r["path"] + "report.html"),
-                   "datapackage": _rel(key, r["path"] + "datapackage.json"),
-                   "manifest": _rel(key, r["path"] + "manifest.json"),
-                   "api": _rel(key, f"api/v1/releases/{r['period']}/v{r['version']}.json")}
-                  for r in page.release_links],
+        links=[
+            (_rel(key, f"{build}/{language}/{path}"), labels[language], path) for path, labels in page.links
+        ],
+        releases=[
+            {
+                **r,
+                "report": _rel(key, r["path"] + "report.html"),
+                "datapackage": _rel(key, r["path"] + "datapackage.json"),
+                "manifest": _rel(key, r["path"] + "manifest.json"),
+                "api": _rel(key, f"api/v1/releases/{r['period']}/v{r['version']}.json"),
+            }
+            for r in page.release_links
+        ],
         api=_rel(key, "api/v1/index.json"),
         download=lambda table, fmt: _rel(key, f"{build}/{table.downloads[fmt]}"),
         body=lambda table: _body(table, language, page.path),
-        t=lambda k: _t(k)[language], L=lambda texts: (texts or {}).get(language, ""),
-        short_names=SHORT_INDICATOR_NAMES, period_text=lambda p: format_period(p, language),
+        t=lambda k: _t(k)[language],
+        L=lambda texts: (texts or {}).get(language, ""),
+        short_names=SHORT_INDICATOR_NAMES,
+        period_text=lambda p: format_period(p, language),
     )
 
 
@@ -670,7 +759,10 @@ def build_site(data: PortalData, folder: Path) -> str:
     (staging / "assets" / "portal.css").write_bytes((TEMPLATE_DIR / "portal.css").read_bytes())
     template = _environment().get_template("page.html.j2")
     # The build is named after its content, so the same releases give the same build.
-    rendered = {lang: {p.path: _render_page(template, p, lang, f"{SITE}/BUILD", pages) for p in pages} for lang in LANGUAGES}
+    rendered = {
+        lang: {p.path: _render_page(template, p, lang, f"{SITE}/BUILD", pages) for p in pages}
+        for lang in LANGUAGES
+    }
     digest = hashlib.sha256()
     for path in sorted(p for p in staging.rglob("*") if p.is_file()):
         digest.update(path.relative_to(staging).as_posix().encode() + b"\0" + path.read_bytes())
@@ -687,7 +779,9 @@ def build_site(data: PortalData, folder: Path) -> str:
             file.parent.mkdir(parents=True, exist_ok=True)
             # Rendered with a placeholder build name: relative links never contain it, so nothing to replace.
             file.write_text(page_html, encoding="utf-8")
-    for key, document in api.documents(data, builder.indicator_names, builder.targets, builder.area_names).items():
+    for key, document in api.documents(
+        data, builder.indicator_names, builder.targets, builder.area_names
+    ).items():
         file = folder / key
         file.parent.mkdir(parents=True, exist_ok=True)
         file.write_bytes(formats.dumps_json(document))
