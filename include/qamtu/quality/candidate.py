@@ -38,8 +38,8 @@ _LOG_TABLES = {
     "promotions": "audit_id TEXT, period TEXT, source_schema TEXT, target_schema TEXT, fingerprint TEXT, "
                   "tables BIGINT, rows_promoted BIGINT, promoted_at TIMESTAMP WITH TIME ZONE",
     # The submissions the published marts of each period were built from (replaced at each promotion).
-    "promoted_inputs": "audit_id TEXT, period TEXT, kind TEXT, submitter TEXT, report_type TEXT, sha256 TEXT, "
-                       "received_at TEXT, status TEXT",
+    "promoted_inputs": "audit_id TEXT, period TEXT, kind TEXT, submitter TEXT, report_type TEXT, "
+                       "sha256 TEXT, received_at TEXT, status TEXT",
 }
 # What a release names of each submission it was made from: identifying metadata only (never the rows,
 # never the archive keys).
@@ -139,9 +139,11 @@ def promoted_inputs(warehouse, up_to: str) -> list[dict[str, str]]:
     recorded: list[dict[str, str]] = []
     if warehouse.table_exists(LOG_SCHEMA, "promoted_inputs"):
         recorded = [dict(zip(INPUT_COLUMNS, row, strict=True)) for row in warehouse.rows(
-            f"select {', '.join(INPUT_COLUMNS)} from {LOG_SCHEMA}.promoted_inputs where period <= ?", [up_to])]
+            f"select {', '.join(INPUT_COLUMNS)} from {LOG_SCHEMA}.promoted_inputs where period <= ?",
+            [up_to])]
     covered = {item["period"] for item in recorded}
-    inputs = recorded + [item for item in current_submissions(warehouse, up_to) if item["period"] not in covered]
+    inputs = recorded + [item for item in current_submissions(warehouse, up_to)
+                         if item["period"] not in covered]
     return sorted(inputs, key=lambda i: (i["period"], i["kind"], i["submitter"], i["report_type"]))
 
 
