@@ -567,9 +567,9 @@ def test_publish_to_s3_revise_and_survive_a_kill(s3_marts):
     same_rows(progress.to_pandas(), mart_frame(s3_marts.settings, "fct_programme_progress"))
     assert not (s3_marts.home / "publication").exists(), "S3 configured: nothing written to the local folder"
 
-    before = progress_figures(s3_marts.settings)
+    figures_before = progress_figures(s3_marts.settings)
     s3_marts.revise(PERIOD)
-    after = progress_figures(s3_marts.settings)
+    figures_after = progress_figures(s3_marts.settings)
 
     def kill(step: str) -> None:
         if step == "file datapackage.json":
@@ -587,7 +587,7 @@ def test_publish_to_s3_revise_and_survive_a_kill(s3_marts):
     assert json.loads(after["latest.json"])["version"] == 2
     notes = json.loads(after[f"{second['path']}revision_notes.json"])
     assert {(r["period"], r["region_code"], r["indicator"]) for r in notes["revised_figures"]} == {
-        key for key in after if after[key] != before.get(key)}
+        key for key in figures_after if figures_after[key] != figures_before.get(key)}
     assert_only_manifest_files(area_of(s3_marts.settings))
 
 

@@ -21,7 +21,6 @@ from qamtu.publish.tables import NATION, MartTable, canonical_csv
 BOM = "\ufeff".encode()
 XLSX_MAX_ROWS = 1_048_576
 XLSX_HEADER_ROWS = 4  # kk, ru, en labels, then the column's code
-XLSX_IN_MEMORY_ROWS = 50_000
 XLSX_CREATED = dt.datetime(2000, 1, 1)
 
 SDMX_AGENCY = "QAMTU"
@@ -53,84 +52,36 @@ def write_parquet(table: pa.Table, path: Path) -> None:
 
 
 # --- XLSX ----------------------------------------------------------------------------------------
-def _cell_value(value: Any) -> Any:
-    if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
-        return None
-    if isinstance(value, dt.datetime) and value.tzinfo is not None:
-        return value.astimezone(dt.UTC).replace(tzinfo=None)  # Excel has no time zones; UTC it is
-    return value
-
-
 def write_xlsx(marts: list[MartTable], path: Path, title: dict[str, str], echo=print) -> None:
     """One workbook, an ``about`` sheet then one sheet per mart. Each sheet opens with three header
-    rows of labels (Kazakh, Russian, English) and a fourth with the column's code, frozen above the data."""
-    import xlsxwriter
+    rows of labels (Kazakh, Russian, English) and a fourth with the column's code, frozen above the data,
+    with an autofilter on the codes (``qamtu.publish.xlsx`` writes it, a column at a time)."""
+    from qamtu.publish.xlsx import CODE, HEADER, LABEL, PLAIN, Sheet, write_workbook
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # Large workbooks stream row by row through temporary files; small ones are built in memory (faster).
-    large = sum(m.data.num_rows for m in marts) > XLSX_IN_MEMORY_ROWS
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": large, "in_memory": not large,
-                                              "strings_to_numbers": False,
-                                              "strings_to_formulas": False, "strings_to_urls": False})
-    # No timestamp inside: the same tables give the same bytes (a release is reproducible).
-    workbook.set_properties({"created": XLSX_CREATED})
-    bold = workbook.add_format({"bold": True, "bg_color": "#DDE7F0", "text_wrap": True, "valign": "top"})
-    label = workbook.add_format({"bg_color": "#EEF3F8", "text_wrap": True, "valign": "top"})
-    code = workbook.add_format({"italic": True, "font_color": "#555555", "bottom": 1})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
-    datetime_format = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
-
-    about = workbook.add_worksheet("about")
-    about.set_column(0, 0, 34)
-    about.set_column(1, 3, 60)
-    for row, language in enumerate(LANGUAGES):
-        about.write(row, 0, title[language], bold)
-    about.write_row(4, 0, ["sheet", "kk", "ru", "en"], code)
-    for row, mart in enumerate(marts, start=5):
-        about.write(row, 0, mart.name)
-        for offset, language in enumerate(LANGUAGES, start=1):
-            about.write(row, offset, mart.doc.labels.get(language) or mart.doc.description or mart.name)
-
+    about = Sheet(name="about", widths=[34, 60, 60, 60])
+    about.rows = [[(title[language], HEADER)] for language in LANGUAGES]
+    about.rows += [[], [(name, CODE) for name in ("sheet", *LANGUAGES)]]
     for mart in marts:
-        sheet = workbook.add_worksheet(mart.name[:31])
+        labels = [mart.doc.labels.get(lang) or mart.doc.description or mart.name for lang in LANGUAGES]
+        about.rows.append([(text, PLAIN) for text in (mart.name, *labels)])
+    sheets = [about]
+    for mart in marts:
         columns = mart.data.column_names
-        for index, column in enumerate(columns):
-            sheet.set_column(index, index, max(12, min(40, len(mart.column_label(column, "ru")) + 2)))
-        # constant_memory mode flushes a row once the next one starts: write strictly row by row.
-        for row, language in enumerate(LANGUAGES):
-            for index, column in enumerate(columns):
-                sheet.write(row, index, mart.column_label(column, language), bold if row == 0 else label)
-        for index, column in enumerate(columns):
-            sheet.write(3, index, column, code)
-        sheet.freeze_panes(XLSX_HEADER_ROWS, 0)
+        sheet = Sheet(name=mart.name[:31], frozen=XLSX_HEADER_ROWS,
+                      widths=[max(12, min(40, len(mart.column_label(c, "ru")) + 2)) for c in columns])
+        sheet.rows = [[(mart.column_label(c, language), HEADER if row == 0 else LABEL) for c in columns]
+                      for row, language in enumerate(LANGUAGES)]
+        sheet.rows.append([(c, CODE) for c in columns])
         if mart.data.num_rows + XLSX_HEADER_ROWS > XLSX_MAX_ROWS:
-            sheet.write(XLSX_HEADER_ROWS, 0, f"{mart.data.num_rows} rows: too many for a sheet, see the CSV "
-                                            "or Parquet file of this table")
+            note = (f"{mart.data.num_rows} rows: too many for a sheet, "
+                    "see the CSV or Parquet file of this table")
+            sheet.rows.append([(note, PLAIN)])
             echo(f"publish: {mart.name} has {mart.data.num_rows} rows, written to CSV/Parquet only")
-            continue
-        sheet.autofilter(3, 0, 3 + mart.data.num_rows, max(len(columns) - 1, 0))
-        formats = [
-            date_format
-            if pa.types.is_date(f.type)
-            else datetime_format
-            if pa.types.is_timestamp(f.type)
-            else None
-            for f in mart.data.schema
-        ]
-        row = XLSX_HEADER_ROWS
-        for batch in mart.data.to_batches(max_chunksize=10_000):
-            batch_columns = [c.to_pylist() for c in batch.columns]
-            for offset in range(batch.num_rows):
-                for index, values in enumerate(batch_columns):
-                    value = _cell_value(values[offset])
-                    if value is None:
-                        continue
-                    if formats[index] is not None:
-                        sheet.write_datetime(row, index, value, formats[index])
-                    else:
-                        sheet.write(row, index, value)
-                row += 1
-    workbook.close()
+        else:
+            sheet.table, sheet.filter_row = mart.data, XLSX_HEADER_ROWS
+        sheets.append(sheet)
+    # No timestamp inside but this fixed one: the same tables give the same bytes (a release is reproducible).
+    write_workbook(path, sheets, XLSX_CREATED)
 
 
 # --- Frictionless data package -------------------------------------------------------------------
