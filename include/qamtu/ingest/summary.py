@@ -9,9 +9,11 @@ callers that take the JSON form.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from qamtu.records import ReadsAsMapping
 
 if TYPE_CHECKING:
     from qamtu.ingest.receipts import Receipt
@@ -19,24 +21,8 @@ if TYPE_CHECKING:
 STATUSES = ("accepted", "accepted_with_warnings", "rejected")
 
 
-class _ReadsAsMapping(Mapping):
-    """Read access by key to what :meth:`to_dict` writes."""
-
-    def to_dict(self) -> dict[str, Any]:
-        raise NotImplementedError
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
-
-
 @dataclass(frozen=True, eq=False)
-class IngestedFile(_ReadsAsMapping):
+class IngestedFile(ReadsAsMapping):
     """One new submission of the run: its verdict, counts and receipt key."""
 
     key: str
@@ -78,7 +64,7 @@ class IngestedFile(_ReadsAsMapping):
 
 
 @dataclass(frozen=True, eq=False)
-class IngestFailure(_ReadsAsMapping):
+class IngestFailure(ReadsAsMapping):
     """A file whose processing raised an unexpected error: ``status`` ``retrying`` (the next run
     tries it again) or ``failed`` (given up on after ``attempts`` runs; ``receipt`` says so)."""
 
@@ -103,7 +89,7 @@ class IngestFailure(_ReadsAsMapping):
 
 
 @dataclass(eq=False)
-class IngestSummary(_ReadsAsMapping):
+class IngestSummary(ReadsAsMapping):
     """One ingestion run:
 
     ``submissions`` (new this run), ``accepted``, ``accepted_with_warnings``, ``rejected``,

@@ -20,7 +20,7 @@ import hashlib
 import json
 import re
 import tempfile
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,7 @@ from qamtu.publish.tables import (
     load_marts,
     methodology_text,
 )
+from qamtu.records import ReadsAsMapping
 from qamtu.settings import Settings, get_settings
 
 AREA = "publication"
@@ -58,7 +59,7 @@ StepHook = Callable[[str], None]
 
 
 @dataclass(frozen=True, eq=False)
-class Release(Mapping):
+class Release(ReadsAsMapping):
     """A published release version, as :func:`publish_release` returns it: where it is (``path``, its
     ``location``, ``manifest`` and ``report`` keys), its file names, content fingerprint, time of
     publication, the revision summary of its manifest and whether this publish ``created`` it (False:
@@ -98,15 +99,6 @@ class Release(Mapping):
                 "manifest": self.manifest, "report": self.report, "files": self.files,
                 "content_sha256": self.content_sha256, "published_at": self.published_at, "created": self.created,
                 "revision": self.revision}
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
 
 
 def _sha256(data: bytes) -> str:

@@ -15,7 +15,7 @@ import json
 import math
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +33,7 @@ from qamtu.quality.suites import (
     table_verdict,
     unique_violation_sql,
 )
+from qamtu.records import ReadsAsMapping
 from qamtu.settings import CANDIDATE_SCHEMA, Settings, get_settings
 
 Echo = Callable[[str], Any]
@@ -57,7 +58,7 @@ class ExpectationOutcome:
 
 
 @dataclass(eq=False)
-class AuditReport(Mapping):
+class AuditReport(ReadsAsMapping):
     """The audit of one period: the verdict (``publishable``), the critical ``failures`` and the
     ``warnings`` (findings, see :func:`finding_from_row`), every expectation's outcome, each suite's
     route, rows and time, the ``counts`` and the ``parameters`` used.
@@ -110,15 +111,6 @@ class AuditReport(Mapping):
 
     def to_json(self) -> bytes:
         return json.dumps(self.to_dict(), ensure_ascii=False, indent=2, default=_plain).encode("utf-8")
-
-    def __getitem__(self, key: str) -> Any:
-        return self.to_dict()[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.to_dict())
-
-    def __len__(self) -> int:
-        return len(self.to_dict())
 
 
 # --- evaluation ------------------------------------------------------------------------------------
