@@ -26,7 +26,8 @@ TAMPERED = -1.0  # a value no build writes: where it survives, that month was no
 
 def speed_test_rows(period: str, downloads: list[float], tag: str) -> list[dict]:
     return [{"test_id": f"{tag}-{i}", "measured_at": f"{period}-10T08:00:00+00:00", "latitude": 50.3,
-             "longitude": 57.2, "kato_code": VILLAGE, "operator": "tele2", "technology": "5G", "download_mbps": d,
+             "longitude": 57.2, "kato_code": VILLAGE, "operator": "tele2", "technology": "5G",
+             "download_mbps": d,
              "upload_mbps": d / 4, "latency_ms": 30.0 + i} for i, d in enumerate(downloads)]
 
 
