@@ -70,7 +70,8 @@ def test_a_poison_file_is_retried_then_given_up_with_one_alert_and_requeued_by_t
     receipt_key = third["failures"][0]["receipt"]
     receipt = json.loads(open_area("receipts", settings).get_bytes(receipt_key))
     assert receipt["status"] == "failed" and receipt["source_key"] == POISON
-    assert receipt["internal_error"] == {"class": "ZeroDivisionError", "message": "injected fault in the CSV parser",
+    assert receipt["internal_error"] == {"class": "ZeroDivisionError",
+                                         "message": "injected fault in the CSV parser",
                                          "step": "read", "attempts": 3}
     text = (qamtu_home / "receipts" / receipt_key).with_suffix(".txt").read_text(encoding="utf-8")
     assert "ZeroDivisionError: injected fault in the CSV parser" in text
