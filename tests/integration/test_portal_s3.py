@@ -20,7 +20,8 @@ HREF = re.compile(r'(?:href|src)="([^"]+)"')
 
 
 def _publish_helpers():
-    spec = importlib.util.spec_from_file_location("publish_helpers", REPO / "tests" / "integration" / "test_publish.py")
+    spec = importlib.util.spec_from_file_location("publish_helpers",
+                                                  REPO / "tests" / "integration" / "test_publish.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
