@@ -115,7 +115,8 @@ class SpeedTestSource:
         else:
             when = pa.array(self.start + offset, pa.int64()).cast(pa.timestamp("s", tz="UTC"))
         numbers = pa.array(np.arange(first + 1, first + n + 1), pa.int64())
-        ids = pc.binary_join_element_wise(self.prefix, pc.utf8_lpad(pc.cast(numbers, pa.string()), 9, "0"), "")
+        ids = pc.binary_join_element_wise(self.prefix,
+                                          pc.utf8_lpad(pc.cast(numbers, pa.string()), 9, "0"), "")
         schema = CSV_SCHEMA if text_times else SCHEMA
         return pa.table([
             ids, when, pa.array(lat), pa.array(lon),
@@ -166,7 +167,8 @@ def write_speed_tests(world: World, period: str, path: Path, ext: str,
             for c in range(source.chunks()):
                 table = source.chunk(c, negative_download_at, text_times=True, sink=sink)
                 buffer = pa.BufferOutputStream()
-                pacsv.write_csv(table, buffer, pacsv.WriteOptions(include_header=c == 0, quoting_style="none"))
+                pacsv.write_csv(table, buffer,
+                                pacsv.WriteOptions(include_header=c == 0, quoting_style="none"))
                 tally(table)
                 if pending is not None:
                     pending.result()
