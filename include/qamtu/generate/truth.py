@@ -99,7 +99,8 @@ def period_truth(world: World, period: str) -> dict[str, Any]:
         }
         facts_regions[r] = {
             "rural_settlements": rural, "rural_connected": rural_connected, "population": pop,
-            "population_with_access": pop_access, "land_requests": len(register), "land_requests_decided": decided,
+            "population_with_access": pop_access, "land_requests": len(register),
+            "land_requests_decided": decided,
             "inspections": len(inspections), "violations": sum(1 for x in inspections if x.violation),
             "fines_kzt": fines,
         }
@@ -112,7 +113,9 @@ def period_truth(world: World, period: str) -> dict[str, Any]:
     covered_sum = area_sum = 0.0
     at_target = 0
     for city in world.cities:
-        best = max(covered_area(world, p.settlement, p.share(m)) for p in world.city_5g if p.settlement == city)
+        best = max(
+            covered_area(world, p.settlement, p.share(m)) for p in world.city_5g if p.settlement == city
+        )
         area = world.city_area[city]
         covered_sum += best
         area_sum += area
