@@ -231,7 +231,8 @@ def normalise(path: Path, compressed: bool, skip_lines: int, target: Path) -> tu
         def emit(first_line: int, data: bytes) -> None:
             nonlocal written
             if b"\x00" in data:
-                unreadable.append(UnreadableRow(first_line, _text(data), "a NUL byte (binary data) in the row"))
+                unreadable.append(UnreadableRow(first_line, _text(data),
+                                                "a NUL byte (binary data) in the row"))
                 return
             sink.write(b"%d," % first_line)
             sink.write(data)
@@ -262,7 +263,9 @@ def normalise(path: Path, compressed: bool, skip_lines: int, target: Path) -> tu
 
 
 def _text(data: bytes) -> str:
-    return data[: RAW_TEXT_LIMIT * 4].decode("utf-8", errors="replace").replace("\x00", "\\0")[:RAW_TEXT_LIMIT]
+    return (
+        data[: RAW_TEXT_LIMIT * 4].decode("utf-8", errors="replace").replace("\x00", "\\0")[:RAW_TEXT_LIMIT]
+    )
 
 
 def shift_breaks(rejected_lines: list[int], first_line: int) -> list[tuple[int, int]]:
