@@ -84,7 +84,8 @@ class IngestFailure(ReadsAsMapping):
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> IngestFailure:
-        return cls(data["key"], data["step"], data["error"], data.get("attempts"), data.get("status", "retrying"),
+        return cls(data["key"], data["step"], data["error"], data.get("attempts"),
+                   data.get("status", "retrying"),
                    data.get("receipt"))
 
 
@@ -140,7 +141,8 @@ class IngestSummary(ReadsAsMapping):
                 "failed": self.failed, "unchanged": self.unchanged, "rows_read": self.rows_read,
                 "rows_loaded": self.rows_loaded, "rows_quarantined": self.rows_quarantined,
                 "report_types": self.report_types, "files": [f.to_dict() for f in self.files],
-                "failures": [f.to_dict() for f in self.failures], "given_up": self.given_up, "held": self.held,
+                "failures": [f.to_dict() for f in self.failures], "given_up": self.given_up,
+                "held": self.held,
                 "seconds": self.seconds}
 
     @classmethod
