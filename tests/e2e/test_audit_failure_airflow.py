@@ -98,7 +98,8 @@ def test_two_months_through_airflow_an_audit_failure_and_the_clean_resubmission(
 
     with connect(settings) as warehouse:
         (superseded,) = warehouse.rows(
-            "select count(*) from raw.submissions where period = ? and not is_current and superseded_by is not null",
+            "select count(*) from raw.submissions where period = ? and not is_current and superseded_by is "
+            "not null",
             [bad_period])[0]
     assert superseded == 1
     # The warehouse is the embedded DuckDB file; the one error alert was the audit's.
@@ -126,7 +127,9 @@ def _dbt_test_findings(results: dict) -> dict[str, list[str]]:
     return findings
 
 
-def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow_as_in_process(local_settings):
+def test_an_error_severity_dbt_test_failure_blocks_the_candidate_through_airflow_as_in_process(
+    local_settings,
+):
     import shutil
 
     from qamtu import pipeline
