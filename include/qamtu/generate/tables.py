@@ -180,7 +180,8 @@ def settlement_connectivity(world: World, region: str, period: str) -> Table:
     fibre = world.fibre_connected(m)
     claims = plan(world)
     # has_mobile_4g: no where the akimat disputes the operators' 4G (claims.py).
-    rows = [{"kato_code": world.codes[i], "has_fibre": i in fibre, "has_mobile_4g": claims.akimat_has_mobile_4g(i, m)}
+    rows = [{"kato_code": world.codes[i], "has_fibre": i in fibre,
+             "has_mobile_4g": claims.akimat_has_mobile_4g(i, m)}
             for i in world.by_region[region]]
     return Table("akimat", region, period, "settlement_connectivity", rows)
 
@@ -188,8 +189,10 @@ def settlement_connectivity(world: World, region: str, period: str) -> Table:
 def challenges(world: World, region: str, period: str) -> Table:
     from qamtu.generate.claims import plan
 
-    rows = [{"challenge_id": c.challenge_id, "kato_code": c.kato_code, "operator": c.operator, "claim": c.claim,
-             "evidence": c.evidence, "measured_download_mbps": c.measured_download_mbps, "complaints": c.complaints,
+    rows = [{"challenge_id": c.challenge_id, "kato_code": c.kato_code, "operator": c.operator,
+             "claim": c.claim,
+             "evidence": c.evidence, "measured_download_mbps": c.measured_download_mbps,
+             "complaints": c.complaints,
              "submitted_on": c.submitted_on}
             for c in plan(world).challenges_of_month(region, month_index(period))]
     return Table("akimat", region, period, "challenges", rows)
