@@ -142,7 +142,11 @@ class AirflowCluster:
         self.home.mkdir(parents=True, exist_ok=True)
         self.jwt_secret = secrets.token_hex(32)
         self.fernet_key = Fernet.generate_key().decode()
-        self._worker_log_port, self._trigger_log_port, self._health_port = free_port(), free_port(), free_port()
+        self._worker_log_port, self._trigger_log_port, self._health_port = (
+            free_port(),
+            free_port(),
+            free_port(),
+        )
         (self.home / "passwords.json").write_text(json.dumps({"admin": self.password}))
         create_database(self.metadata_db)
         self._db_created = True
@@ -272,8 +276,8 @@ class AirflowCluster:
             if run["state"] in ("success", "failed"):
                 return run
             time.sleep(2)
-        raise TimeoutError(f"{dag_id} {run_id} not finished in {timeout} s\n{self.task_states(dag_id, run_id)}"
-                           f"\n{self.tail()}")
+        raise TimeoutError(f"{dag_id} {run_id} not finished in {timeout} "
+                           f"s\n{self.task_states(dag_id, run_id)}\n{self.tail()}")
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, str]:
         from urllib.parse import quote
@@ -430,7 +434,11 @@ def test_pipeline_runs_distributed_on_celery_redis_and_postgresql(tmp_path):
             import pyarrow.parquet as pq
 
             rows = pq.read_table(io.BytesIO(area.get_bytes(entry["key"]))).to_pylist()
-            national = {r["indicator"]: r["actual"] for r in rows if r["period"] == period and r["region_code"] == "KZ"}
+            national = {
+                r["indicator"]: r["actual"]
+                for r in rows
+                if r["period"] == period and r["region_code"] == "KZ"
+            }
             truth = expected["national"][period]
             assert set(national) == set(truth)
             for code, value in truth.items():
