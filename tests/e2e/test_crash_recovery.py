@@ -41,7 +41,9 @@ def ingested(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def audited(ingested, tmp_path_factory) -> Path:
     """A build killed half-way through dbt, then built again and audited."""
-    environment = {k: v for k, v in os.environ.items() if not k.startswith("QAMTU_")} | {"QAMTU_HOME": str(ingested)}
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("QAMTU_")} | {
+        "QAMTU_HOME": str(ingested)
+    }
     build = subprocess.Popen([QAMTU, "build"], stderr=subprocess.PIPE, text=True, env=environment)
     for line in build.stderr:
         if "dbt [10/" in line:  # ten models built, the rest not yet
@@ -80,8 +82,14 @@ def release_of(home: Path) -> dict:
 def national_figures(home: Path) -> dict[str, float]:
     import pyarrow.parquet as pq
 
-    table = pq.read_table(home / "publication" / "releases" / PERIOD / "v1" / "parquet" / "fct_programme_progress.parquet")
-    return {r["indicator"]: r["actual"] for r in table.to_pylist() if r["region_code"] == "KZ" and r["period"] == PERIOD}
+    table = pq.read_table(
+        home / "publication" / "releases" / PERIOD / "v1" / "parquet" / "fct_programme_progress.parquet"
+    )
+    return {
+        r["indicator"]: r["actual"]
+        for r in table.to_pylist()
+        if r["region_code"] == "KZ" and r["period"] == PERIOD
+    }
 
 
 @pytest.mark.parametrize("point", ["promote:before-commit", "publish:file report.html", "publish:manifest",
