@@ -41,7 +41,9 @@ def option(args: list[str], name: str) -> str | None:
     return args[args.index(name) + 1] if name in args else None
 
 
-def check_line(words: list[str], env: dict[str, str], result: subprocess.CompletedProcess, seen: dict) -> None:
+def check_line(
+    words: list[str], env: dict[str, str], result: subprocess.CompletedProcess, seen: dict
+) -> None:
     home = Path(env["QAMTU_HOME"])
     command, args = subcommand(words)
     output = result.stdout + result.stderr
@@ -64,7 +66,8 @@ def check_line(words: list[str], env: dict[str, str], result: subprocess.Complet
         import duckdb
 
         with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-            tables = {r[0] for r in con.execute("select table_schema from information_schema.tables").fetchall()}
+            tables = {r[0] for r in con.execute("select table_schema from "
+                                                "information_schema.tables").fetchall()}
         assert {"marts_candidate", "reference"} <= tables and "marts" not in tables
     elif command == "audit":
         results = json.loads((home / "audit" / option(args, "--period") / "results.json").read_text())
@@ -105,7 +108,9 @@ def check_figures(home: Path, period: str) -> None:
     import pyarrow.parquet as pq
 
     truth = json.loads((home / "truth" / "expected.json").read_text())["national"][period]
-    table = pq.read_table(home / "publication" / "releases" / period / "v1" / "parquet" / "fct_programme_progress.parquet")
+    table = pq.read_table(
+        home / "publication" / "releases" / period / "v1" / "parquet" / "fct_programme_progress.parquet"
+    )
     published = {row["indicator"]: row["actual"] for row in table.to_pylist()
                  if row["period"] == period and row["region_code"] == "KZ"}
     for indicator, expected in truth.items():
