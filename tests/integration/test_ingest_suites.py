@@ -41,7 +41,8 @@ def test_every_expectation_names_a_rule_of_the_catalogue_and_every_constraint_ha
         wanted = {"required": f.required, "enum": bool(f.enum), "minimum": f.minimum is not None,
                   "maximum": f.maximum is not None, "exclusive_minimum": f.exclusive_minimum is not None,
                   "exclusive_maximum": f.exclusive_maximum is not None, "pattern": bool(f.pattern),
-                  "unique": f.unique, "reference": bool(f.reference), "in_submitter_region": f.in_submitter_region}
+                  "unique": f.unique, "reference": bool(f.reference),
+                  "in_submitter_region": f.in_submitter_region}
         for rule, present in wanted.items():
             assert ((rule, f.name) in rules) == present, (report_type, f.name, rule)
     for rule in contract.row_rules:
@@ -107,14 +108,16 @@ def test_gx_on_pandas_and_the_sql_route_flag_the_same_rows(report_type, tmp_path
         ids = []
         for n in range(2):
             sid = f"{report_type}-{n}"
-            bench.add_submission(sid, contract.kind, submitter, "2026-03", f"{contract.kind}/{submitter}/2026-03/"
+            bench.add_submission(sid, contract.kind, submitter, "2026-03",
+                                 f"{contract.kind}/{submitter}/2026-03/"
                                  f"{report_type}.csv", report_type, dt.date(2026, 3, 31), region)
             bench.stage_arrow(contract, sid, _fuzzed(contract, rng, 400))
             ids.append(sid)
         checked = bench.checked(contract, ids)
 
         def hits() -> set[tuple]:
-            found = set(con.execute("select _submission_id, _line, expectation from work.findings").fetchall())
+            found = set(con.execute("select _submission_id, _line, expectation from "
+                                    "work.findings").fetchall())
             con.execute("delete from work.findings")
             return found
 
