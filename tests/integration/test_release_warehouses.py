@@ -63,7 +63,9 @@ def two_releases(tmp_path_factory):
         yield releases
     finally:
         with admin.cursor() as cur:
-            cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,))
+            cur.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,)
+            )
             cur.execute(f'drop database if exists "{database}"')
         admin.close()
 
@@ -80,7 +82,9 @@ def _without_time(data: bytes, published_at: str) -> bytes:
     the time sdmx1 stamps on the SDMX structure message it prepares)."""
     data = PREPARED.sub(b"<mes:Prepared/>", data)
     data = data.replace(published_at.encode(), b"<published_at>")
-    return data.replace(published_at[:10].encode(), b"<date>").replace(published_at[11:16].encode(), b"<time>")
+    return data.replace(published_at[:10].encode(), b"<date>").replace(
+        published_at[11:16].encode(), b"<time>"
+    )
 
 
 def _database_content(path) -> dict[str, list[tuple]]:
@@ -125,7 +129,9 @@ def test_duckdb_and_postgres_publish_the_same_bytes(two_releases):
 
             left_table, right_table = (pq.read_table(two_releases[engine] / m["path"] / name)
                                        for engine, m in (("duckdb", duck), ("postgres", pg)))
-            assert left_table.drop_columns(["published_at"]).equals(right_table.drop_columns(["published_at"])), name
+            assert left_table.drop_columns(["published_at"]).equals(
+                right_table.drop_columns(["published_at"])
+            ), name
             continue
         assert _without_time(left, duck["published_at"]) == _without_time(right, pg["published_at"]), name
 
