@@ -68,7 +68,8 @@ def _dump(path: Path, value: Any) -> None:
     _write(path, (json.dumps(value, ensure_ascii=False, indent=1, sort_keys=False) + "\n").encode("utf-8"))
 
 
-def generate_submissions(out: Path, periods: list[str], scale: float, seed: int, defects: list[str] | None = None,
+def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
+                         defects: list[str] | None = None,
                          progress: ProgressCallback | None = None) -> dict[str, Any]:
     from qamtu.contracts import load_contract
     from qamtu.generate import inject
@@ -101,13 +102,20 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
     done = 0
     expected: dict[str, Any] = {"national": {}, "regions": {}}
     facts: dict[str, Any] = {
-        "meta": {"seed": seed, "scale": scale, "periods": periods, "defects": chosen,
-                 "line_convention": "CSV: physical line, header = 1; XLSX: Excel row; JSON: object index + 2; "
-                                    "Parquet: row index + 2"},
+        "meta": {
+            "seed": seed,
+            "scale": scale,
+            "periods": periods,
+            "defects": chosen,
+            "line_convention": "CSV: physical line, header = 1; XLSX: Excel row; JSON: object index + 2; "
+            "Parquet: row index + 2",
+        },
         "formats": {
             "operator": {op: f.describe() for op, f in OPERATOR_FORMATS.items()},
             "akimat": {a: f.describe() for a, f in AKIMAT_FORMATS.items()},
-            "measurement": {"qos": {"csv.gz": "months not divisible by 3", "parquet": "months 03, 06, 09, 12"}},
+            "measurement": {
+                "qos": {"csv.gz": "months not divisible by 3", "parquet": "months 03, 06, 09, 12"}
+            },
         },
         "periods": {},
     }
@@ -151,7 +159,8 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
             if rt == "speed_tests":
                 bad = next((i.speed_row for i in mine if i.speed_row is not None), None)
                 month_stats: list[ClaimStats] = []
-                speed = write_speed_tests(world, period, out / "landing" / key, fmt.ext, negative_download_at=bad,
+                speed = write_speed_tests(world, period, out / "landing" / key, fmt.ext,
+                                          negative_download_at=bad,
                                           claim_stats=month_stats)
                 claims_truth[period] = period_claims(world, period, month_stats[0])
                 files += 1
@@ -168,7 +177,9 @@ def generate_submissions(out: Path, periods: list[str], scale: float, seed: int,
                     data = inj.transform(table, fmt, rendered)
             rendered_by_key[(kind, sub, rt)] = (key, data)
             # A report due only when there is something to report (challenges, responses) is not sent empty.
-            omitted = any(inj.omit for inj in mine) or (not table.rows and not load_contract(rt).expected_each_period)
+            omitted = any(inj.omit for inj in mine) or (
+                not table.rows and not load_contract(rt).expected_each_period
+            )
             if not omitted:
                 _write(out / "landing" / key, data)
                 files += 1
