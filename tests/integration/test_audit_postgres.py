@@ -41,7 +41,8 @@ def pg_sample(tmp_path_factory):
         cur.execute(f'create database "{database}"')
     home = tmp_path_factory.mktemp("audit-pg") / "qamtu"
     duck = Settings(home=home, warehouse="duckdb", storage="local")
-    settings = Settings(home=home, warehouse="postgres", storage="local", pg_host=PG["host"], pg_port=PG["port"],
+    settings = Settings(home=home, warehouse="postgres", storage="local", pg_host=PG["host"],
+                        pg_port=PG["port"],
                         pg_user=PG["user"], pg_database=database)
     try:
         with pytest.MonkeyPatch.context() as patch:
@@ -62,7 +63,9 @@ def pg_sample(tmp_path_factory):
         yield {"settings": settings, "audits": audits, "duck_audits": duck_audits, "defects": defects}
     finally:
         with admin.cursor() as cur:
-            cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,))
+            cur.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,)
+            )
             cur.execute(f'drop database if exists "{database}"')
         admin.close()
 
@@ -70,7 +73,9 @@ def pg_sample(tmp_path_factory):
 def test_clean_month_passes_and_defective_month_is_blocked(pg_sample):
     clean, defective = pg_sample["audits"][CLEAN], pg_sample["audits"][DEFECTIVE]
     assert clean["dialect"] == "postgres"
-    assert [e["expectation"] for e in clean["expectations"] if not e["success"] and e["suite"] != "build"] == []
+    assert [
+        e["expectation"] for e in clean["expectations"] if not e["success"] and e["suite"] != "build"
+    ] == []
     assert clean["publishable"] is True
     assert defective["publishable"] is False
 
@@ -104,14 +109,17 @@ def test_every_audit_defect_is_named_on_postgres(pg_sample):
 def test_same_findings_as_duckdb_from_the_same_raw_rows(pg_sample):
     def findings(result):
         return sorted((f["expectation"], f["region_code"] or "", f["operator"] or "", f["kato_code"] or "",
-                       f["road_code"] or "", f["submitter"] or "", f["report_type"] or "", tuple(f["submission_ids"]))
+                       f["road_code"] or "", f["submitter"] or "", f["report_type"] or "",
+                       tuple(f["submission_ids"]))
                       for f in result["failures"] + result["warnings"] if f["suite"] != "build")
 
     for period in PERIODS:
         on_pg, on_duckdb = pg_sample["audits"][period], pg_sample["duck_audits"][period]
         assert on_pg["publishable"] == on_duckdb["publishable"]
         assert findings(on_pg) == findings(on_duckdb)
-        assert {s["suite"]: s["rows"] for s in on_pg["suites"]} == {s["suite"]: s["rows"] for s in on_duckdb["suites"]}
+        assert {s["suite"]: s["rows"] for s in on_pg["suites"]} == {
+            s["suite"]: s["rows"] for s in on_duckdb["suites"]
+        }
 
 
 def test_routes_agree_on_postgres(pg_sample):
