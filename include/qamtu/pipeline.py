@@ -22,7 +22,9 @@ Echo = Callable[[str], Any]
 
 
 # --- steps ---------------------------------------------------------------------------------------
-def load_reference(settings: Settings | None = None, echo: Echo = print, force: bool = True) -> dict[str, int]:
+def load_reference(
+    settings: Settings | None = None, echo: Echo = print, force: bool = True
+) -> dict[str, int]:
     """(Re)load the reference data. Nobody has to call it first: a build loads it when the warehouse
     lacks it or holds another version of the shipped CSVs (``force=False`` does just that)."""
     from qamtu.reference import ensure_loaded
@@ -138,7 +140,9 @@ def audit(period: str, settings: Settings | None = None, echo: Echo = print) -> 
     return run_audit(period, settings=settings or get_settings(), echo=echo, schema=CANDIDATE_SCHEMA)
 
 
-def promote(period: str | None = None, settings: Settings | None = None, echo: Echo = print) -> dict[str, Any]:
+def promote(
+    period: str | None = None, settings: Settings | None = None, echo: Echo = print
+) -> dict[str, Any]:
     """Audited candidate → published marts for ``period`` (refused unless its latest audit passed on
     exactly the rows now in the candidate)."""
     from qamtu.quality import promote as promote_candidate
@@ -177,8 +181,10 @@ def audit_failure_alert(period: str, report: AuditReport, settings: Settings | N
     from qamtu.alerts import raise_alert
 
     failures = report.failures
-    names = [f.get("expectation") or f.get("check") or f.get("name") or str(f) if isinstance(f, dict) else str(f)
-             for f in failures]
+    names = [
+        f.get("expectation") or f.get("check") or f.get("name") or str(f) if isinstance(f, dict) else str(f)
+        for f in failures
+    ]
     return raise_alert(
         f"Audit failed for {period}: {len(failures)} critical check(s); nothing published",
         kind="audit_failed", period=period, settings=settings,
@@ -216,7 +222,8 @@ def run_period(period: str, settings: Settings | None = None, echo: Echo = print
     if not report.publishable:
         alert = audit_failure_alert(period, report, settings)
         echo(f"{period}: audit FAILED, not published; alert {alert['path']}")
-        return {"period": period, "published": False, "audit": report, "alert": alert["path"], "timings": timings}
+        return {"period": period, "published": False, "audit": report, "alert": alert["path"],
+                "timings": timings}
 
     started = time.perf_counter()
     promote(period, settings, echo)
@@ -258,7 +265,8 @@ def generate_sample(periods: Iterable[str], scale: float, seed: int, settings: S
 
     settings = settings or get_settings()
     periods = list(periods)
-    summary = generate_submissions(out=settings.home, periods=periods, scale=scale, seed=seed, defects=defects)
+    summary = generate_submissions(out=settings.home, periods=periods, scale=scale, seed=seed,
+                                   defects=defects)
     land_generated(settings.home, settings, echo)
     echo(f"generated {summary.get('files', '?')} submission files for {', '.join(periods)} (scale {scale})")
     return summary
@@ -297,8 +305,9 @@ def run_all(periods: Iterable[str], scale: float = 0.05, seed: int = 7, echo: Ec
 def _ingest_line(summary: dict[str, Any]) -> str:
     keys = [k for k in ("submissions", "accepted", "accepted_with_warnings", "rejected", "rows_loaded",
                         "rows_quarantined") if k in summary]
-    return ", ".join(f"{k} {summary[k]:,}" if isinstance(summary[k], int) else f"{k} {summary[k]}" for k in keys) \
-        or str({k: v for k, v in summary.items() if not isinstance(v, list | dict)})
+    return ", ".join(
+        f"{k} {summary[k]:,}" if isinstance(summary[k], int) else f"{k} {summary[k]}" for k in keys
+    ) or str({k: v for k, v in summary.items() if not isinstance(v, list | dict)})
 
 
 def print_releases(periods: Iterable[str], settings: Settings | None = None, echo: Echo = print) -> None:
