@@ -147,19 +147,27 @@ class Page:
                     str(a.get("value", a.get("description"))) for a in params["args"]))
             elif method == "Runtime.exceptionThrown":
                 details = params["exceptionDetails"]
-                found.append("exception: " + (details.get("exception", {}).get("description") or details["text"]))
+                found.append(
+                    "exception: " + (details.get("exception", {}).get("description") or details["text"])
+                )
             elif method == "Log.entryAdded" and params["entry"]["level"] in ("error", "warning"):
                 found.append(f"log.{params['entry']['level']}: {params['entry']['text']}")
         return found
 
     def requests(self) -> list[str]:
-        return [m["params"]["request"]["url"] for m in self.events if m.get("method") == "Network.requestWillBeSent"]
+        return [
+            m["params"]["request"]["url"]
+            for m in self.events
+            if m.get("method") == "Network.requestWillBeSent"
+        ]
 
     def screenshot(self, path: Path, width: int = 1280, height: int | None = None) -> None:
-        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900, deviceScaleFactor=1, mobile=False)
+        self.call("Emulation.setDeviceMetricsOverride", width=width, height=900,
+                  deviceScaleFactor=1, mobile=False)
         full = int(self.call("Page.getLayoutMetrics")["cssContentSize"]["height"])
         shot = self.call("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": width, "height": min(height or full, full), "scale": 1})
+                         clip={"x": 0, "y": 0, "width": width,
+                               "height": min(height or full, full), "scale": 1})
         path.write_bytes(base64.b64decode(shot["data"]))
 
     def close(self) -> None:
@@ -243,9 +251,12 @@ def test_dump_dom_after_switching_language_by_hash(report_file, tmp_path):
     """The plain command line path (no DevTools): --dump-dom shows the language set from the hash."""
     for language in ("ru", "en"):
         result = subprocess.run(
-            [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / language}", "--enable-logging=stderr",
+            [str(CHROMIUM), *CHROMIUM_FLAGS, f"--user-data-dir={tmp_path / language}",
+             "--enable-logging=stderr",
              "--v=0", "--dump-dom", f"{report_file.as_uri()}#{language}"],
             capture_output=True, text=True, timeout=120)
         assert result.returncode == 0, result.stderr[-2000:]
         assert f'<html lang="{language}" data-lang="{language}">' in result.stdout
-        assert "CONSOLE" not in result.stderr, [line for line in result.stderr.splitlines() if "CONSOLE" in line]
+        assert "CONSOLE" not in result.stderr, [
+            line for line in result.stderr.splitlines() if "CONSOLE" in line
+        ]
