@@ -37,7 +37,8 @@ def site(site_id: str, kato: str) -> dict:
 
 
 def speed(test_id: str, kato: str, operator: str, download: float) -> dict:
-    return {"test_id": test_id, "measured_at": "2026-01-15T10:00:00+00:00", "latitude": 50.0, "longitude": 80.0,
+    return {"test_id": test_id, "measured_at": "2026-01-15T10:00:00+00:00", "latitude": 50.0,
+            "longitude": 80.0,
             "kato_code": kato, "operator": operator, "technology": "4G", "download_mbps": download,
             "upload_mbps": download / 3, "latency_ms": 40.0}
 
@@ -56,14 +57,23 @@ def load_scenario(warehouse) -> None:
             submit(warehouse, operator, period, "settlement_fiber", [])
         # A third village whose only access is tele2's fibre, which the akimat challenges (tele2 accepts).
         submit(warehouse, "tele2", period, "settlement_fiber", [
-            {"kato_code": V_FIBRE, "settlement_name": None, "status": "connected", "connected_on": "2025-06-01",
+            {"kato_code": V_FIBRE, "settlement_name": None, "status": "connected",
+             "connected_on": "2025-06-01",
              "households_passed": 1, "households_connected": 1, "max_speed_mbps": 100.0}])
         submit(warehouse, REGION, period, "settlement_connectivity", [
             {"kato_code": V_UPHELD, "has_fibre": False, "has_mobile_4g": False},
             {"kato_code": V_REJECTED, "has_fibre": False, "has_mobile_4g": False},
             {"kato_code": V_FIBRE, "has_fibre": False, "has_mobile_4g": False}])
-    submit(warehouse, "qos", "2026-01", "speed_tests",
-           [speed(f"t{k}", V_REJECTED, "beeline", d) for k, d in enumerate([20.0, 25.0, 30.0, 35.0, 40.0, 30.0])])
+    submit(
+        warehouse,
+        "qos",
+        "2026-01",
+        "speed_tests",
+        [
+            speed(f"t{k}", V_REJECTED, "beeline", d)
+            for k, d in enumerate([20.0, 25.0, 30.0, 35.0, 40.0, 30.0])
+        ],
+    )
     submit(warehouse, REGION, "2026-01", "challenges", [
         {"challenge_id": "10-CH-1", "kato_code": V_UPHELD, "operator": "kcell", "claim": "mobile_4g",
          "evidence": "citizen_complaints", "measured_download_mbps": None, "complaints": 7,
@@ -79,7 +89,8 @@ def load_scenario(warehouse) -> None:
     submit(warehouse, "kcell", "2026-01", "challenge_responses", [
         {"challenge_id": "10-CH-1", "response": "accept", "evidence": None, "responded_on": "2026-01-10"}])
     submit(warehouse, "beeline", "2026-01", "challenge_responses", [
-        {"challenge_id": "10-CH-2", "response": "contest", "evidence": "network_logs", "responded_on": "2026-01-08"}])
+        {"challenge_id": "10-CH-2", "response": "contest", "evidence": "network_logs",
+         "responded_on": "2026-01-08"}])
 
 
 @pytest.fixture(scope="module", params=["duckdb", "postgres"])
@@ -140,10 +151,12 @@ def test_an_upheld_challenge_changes_the_next_periods_figure_and_a_rejected_one_
     assert access == {("2026-01", V_UPHELD): True, ("2026-02", V_UPHELD): False,
                       ("2026-01", V_REJECTED): True, ("2026-02", V_REJECTED): True,
                       ("2026-01", V_FIBRE): True, ("2026-02", V_FIBRE): False}
-    fibre = {r[0]: r[1] for r in rows(built, "select period, has_fibre from marts.fct_settlement_connectivity "
+    fibre = {r[0]: r[1] for r in rows(built,
+                                      "select period, has_fibre from marts.fct_settlement_connectivity "
                                              "where kato_code = ?", [V_FIBRE])}
     assert fibre == {"2026-01": True, "2026-02": False}  # the upheld fibre challenge, from the next period
-    struck = rows(built, "select period, kato_code, operator, struck_out_by_challenge from marts.fct_claim_verdicts "
+    struck = rows(built,
+                  "select period, kato_code, operator, struck_out_by_challenge from marts.fct_claim_verdicts "
                          "where struck_out_by_challenge is not null")
     assert sorted(struck) == sorted([("2026-02", V_UPHELD, "kcell", "10-CH-1"),
                                      ("2026-02", V_FIBRE, "tele2", "10-CH-3")])
