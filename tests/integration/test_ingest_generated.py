@@ -51,7 +51,8 @@ def _expectations(truth):
     for defect in truth["defects"]:
         if defect["stage"] != "ingest" or defect["area"] != "landing":
             continue
-        entry = files.setdefault(defect["file"], {"rows": 0, "lines": set(), "errors": set(), "warnings": set(),
+        entry = files.setdefault(defect["file"],
+                                 {"rows": 0, "lines": set(), "errors": set(), "warnings": set(),
                                                   "rejected_by": None})
         if defect["severity"] == "warning":
             entry["warnings"].add((defect["line"], defect["rule"]))
@@ -115,7 +116,9 @@ def test_exactly_the_defective_rows_are_held_back_and_every_clean_row_is_loaded(
             assert entry["rows_read"] == want["rows"], key
             assert entry["rows_loaded"] == want["rows"] - len(held), key
             assert entry["rows_quarantined"] == len(held), key
-            assert entry["status"] == ("accepted_with_warnings" if want["errors"] or want["warnings"] else "accepted")
+            assert entry["status"] == (
+                "accepted_with_warnings" if want["errors"] or want["warnings"] else "accepted"
+            )
             report_type = entry["report_type"]
             loaded = {r[0] for r in warehouse.rows(f"select source_line from raw.{report_type} "
                                                    "where submission_id = ?", [entry["submission_id"]])}
@@ -137,12 +140,16 @@ def test_the_zero_byte_resubmission_is_rejected_and_supersedes_nothing(generated
     (defect,) = [d for d in truth["defects"] if d["name"] == "zero_byte_resubmission"]
     key = defect["file"]
     with connect(settings) as warehouse:
-        before = warehouse.rows("select submission_id from raw.submissions where source_key = ? and is_current", [key])
+        before = warehouse.rows("select submission_id from raw.submissions where source_key = ? and "
+                                "is_current", [key])
         rows_before = warehouse.scalar("select count(*) from raw.city_5g")
     assert len(before) == 1
     shutil.copyfile(settings.home / "landing_resubmissions" / key, settings.home / "landing" / key)
     summary = ingest_new(settings=settings, today=TODAY)
-    assert summary["submissions"] == 1 and summary["unchanged"] == len(list((settings.home / "landing").rglob("*.*"))) - 1
+    assert (
+        summary["submissions"] == 1
+        and summary["unchanged"] == len(list((settings.home / "landing").rglob("*.*"))) - 1
+    )
     (entry,) = summary["files"]
     assert entry["status"] == "rejected" and _receipt(settings, entry)["errors"][0]["rule"] == defect["rule"]
     with connect(settings) as warehouse:
@@ -159,9 +166,11 @@ def test_speed_tests_counts_match_the_generator(generated):
         for period in PERIODS:
             facts = truth["facts"]["periods"][period]["speed_tests"]
             counted = dict(warehouse.rows(
-                "select r.operator, count(*) from raw.speed_tests r join raw.submissions s using (submission_id) "
-                "where s.is_current and s.period = ? group by 1", [period]))
-            held = sum(1 for d in truth["defects"] if d["name"] == "speed_out_of_range" and d["period"] == period)
+                "select r.operator, count(*) from raw.speed_tests r join raw.submissions s using "
+                "(submission_id) where s.is_current and s.period = ? group by 1", [period]))
+            held = sum(
+                1 for d in truth["defects"] if d["name"] == "speed_out_of_range" and d["period"] == period
+            )
             assert sum(counted.values()) == facts["rows"] - held
             assert set(counted) == set(facts["by_operator"])
             assert all(counted[op] <= facts["by_operator"][op] for op in counted)
