@@ -95,7 +95,8 @@ class Run:
             sub.sha256 = fetch(self.landing, sub.key, scratch)
             sub.submission_id = submission_id(sub.key, sub.sha256)
             if sub.submission_id in known:
-                remember_landing(self.warehouse, sub.key, sub.size, sub.etag, sub.sha256, sub.submission_id, self.now)
+                remember_landing(self.warehouse, sub.key, sub.size, sub.etag, sub.sha256,
+                                 sub.submission_id, self.now)
                 return None
             sub.archive_key = archive_key(landing, sub.submission_id, sub.sha256)
             archive.keep(self.archive, sub.archive_key, scratch)
@@ -107,7 +108,8 @@ class Run:
             if sub.contract.report_type not in self.tables_ready:  # DDL once per type and run, not per file
                 ensure_report_tables(self.warehouse, sub.contract)
                 self.tables_ready.add(sub.contract.report_type)
-            self.bench.add_submission(sub.submission_id, landing.kind, landing.submitter, landing.period, sub.key,
+            self.bench.add_submission(sub.submission_id, landing.kind, landing.submitter,
+                                      landing.period, sub.key,
                                       landing.report_type, period_end(landing.period),
                                       landing.submitter if landing.kind == "akimat" else None)
             try:
@@ -122,10 +124,12 @@ class Run:
     def finish(self, sub: Submission) -> IngestedFile:
         bad = self.bench.bad_lines(sub.submission_id) if sub.staged and not sub.rejected else 0
         if sub.staged and not sub.rejected and sub.rows_read and bad == sub.rows_read:
-            sub.reject([Problem("file.no_rows", context={"detail": "every row breaks a rule; see the errors"})])
+            sub.reject([Problem("file.no_rows",
+                                context={"detail": "every row breaks a rule; see the errors"})])
         errors, warnings, items = findings(self.bench, sub)
         rows_loaded = 0 if sub.rejected else sub.rows_read - bad
-        receipt = Receipt.of(sub, status_of(errors, warnings, sub.rejected), errors, warnings, rows_loaded, self.now)
+        receipt = Receipt.of(sub, status_of(errors, warnings, sub.rejected), errors, warnings,
+                             rows_loaded, self.now)
         key = receipt_key(sub.landing, sub.submission_id)
 
         def receipt_then_commit() -> None:
@@ -136,10 +140,13 @@ class Run:
             write_receipt(self.receipts, key, receipt)
             crashpoints.reached("receipt")
 
-        load_file(self.warehouse, self.bench, sub, receipt, items, self.now, before_commit=receipt_then_commit)
+        load_file(self.warehouse, self.bench, sub, receipt, items, self.now,
+                  before_commit=receipt_then_commit)
         return IngestedFile.from_receipt(receipt, key, sub.details.get("validation"))
 
-    def failed(self, summary: IngestSummary, obj, step: str, error: Exception, sub: Submission | None) -> None:
+    def failed(
+        self, summary: IngestSummary, obj, step: str, error: Exception, sub: Submission | None
+    ) -> None:
         """An unexpected error on one file: counted, retried by the next run; after
         ``ingest_max_attempts`` runs in a row, a ``failed`` receipt, one alert, and no more retries."""
         key = str(obj)
@@ -149,7 +156,8 @@ class Run:
         sha = sub.sha256 if sub is not None and sub.sha256 else None
         sid = sub.submission_id if sub is not None and sub.submission_id else None
         try:
-            attempts, status = record_failure(self.warehouse, key, obj.size, obj.etag, sha, sid, step, text, self.now,
+            attempts, status = record_failure(self.warehouse, key, obj.size, obj.etag, sha, sid,
+                                              step, text, self.now,
                                               self.settings.ingest_max_attempts)
         except Exception:  # the warehouse itself may be what failed: the next run tries the file again
             log.exception("could not record the failure of %s", key)
