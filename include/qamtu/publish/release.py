@@ -97,7 +97,8 @@ class Release(ReadsAsMapping):
     def to_dict(self) -> dict[str, Any]:
         return {"period": self.period, "version": self.version, "path": self.path, "location": self.location,
                 "manifest": self.manifest, "report": self.report, "files": self.files,
-                "content_sha256": self.content_sha256, "published_at": self.published_at, "created": self.created,
+                "content_sha256": self.content_sha256, "published_at": self.published_at,
+                "created": self.created,
                 "revision": self.revision}
 
 
@@ -241,7 +242,10 @@ def move_pointers(area, manifest: dict[str, Any], manifest_bytes: bytes, on_step
     periods = dict(newest.get("periods") or {}) if newest else {}
     periods[manifest["period"]] = {"version": manifest["version"], "manifest": pointer["manifest"],
                                    "manifest_sha256": pointer["manifest_sha256"]}
-    moves = newest is None or (newest["period"], newest["version"]) <= (manifest["period"], manifest["version"])
+    moves = newest is None or (newest["period"], newest["version"]) <= (
+        manifest["period"],
+        manifest["version"],
+    )
     document = (pointer if moves else {k: v for k, v in newest.items() if k != "periods"}) | {
         "periods": dict(sorted(periods.items()))}
     area.put_bytes(LATEST, formats.dumps_json(document))
@@ -282,7 +286,8 @@ def build_files(folder: Path, marts: list[MartTable], period: str, version: int,
     areas = {NATION: dict(UI["nation"])} | region_names()
     units = sorted({o["UNIT_MEASURE"] for o in observations} | set(report.indicator_units().values()))
     (folder / "sdmx" / "structure.xml").write_bytes(
-        formats.sdmx_structure(areas, indicators, units, header_id=f"QAMTU_{period.replace('-', '_')}_V{version}"))
+        formats.sdmx_structure(areas, indicators, units,
+                               header_id=f"QAMTU_{period.replace('-', '_')}_V{version}"))
 
     package = formats.datapackage(marts, period, version, title, published_at, [formats.sdmx_resource()])
     for resource in package["resources"]:
@@ -366,7 +371,9 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     if versions and versions[max(versions)]["content_sha256"] == fingerprint:
         manifest = versions[max(versions)]
         manifest_bytes = area.get_bytes(manifest["path"] + MANIFEST)
-        pointer = read_json(area, period_pointer_key(period)) if area.exists(period_pointer_key(period)) else None
+        pointer = (
+            read_json(area, period_pointer_key(period)) if area.exists(period_pointer_key(period)) else None
+        )
         newest = read_json(area, LATEST) if area.exists(LATEST) else {}
         listed = ((newest.get("periods") or {}).get(period) or {}).get("version")
         if pointer is None or pointer["version"] != manifest["version"] or listed != manifest["version"]:
@@ -381,7 +388,8 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
     prefix = release_prefix(period, version)
     previous = _previous_release(area, period)
     challenges = next((m.data for m in marts if m.name == "fct_challenges"), None)
-    changes = revisions.compare(previous, _previous_progress(area, previous), _progress(marts).data, inputs, notes,
+    changes = revisions.compare(previous, _previous_progress(area, previous),
+                                _progress(marts).data, inputs, notes,
                                 period=period,
                                 challenges_upheld=revisions.challenges_taking_effect(challenges, period))
     published_at = dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
@@ -416,12 +424,17 @@ def publish_release(period: str, settings: Settings | None = None, echo: Callabl
             "published_at": published_at,
             "content_sha256": fingerprint,
             "previous": changes["previous"],
-            "tables": [{"name": m.name, "rows": m.data.num_rows, "columns": m.data.column_names} for m in marts],
+            "tables": [
+                {"name": m.name, "rows": m.data.num_rows, "columns": m.data.column_names} for m in marts
+            ],
             "files": files,
             "inputs": inputs,
             "revision": {k: changes[k] for k in ("notes", "new_periods", "new_figures")}
-            | {"revised_figures": len(changes["revised_figures"]), "resubmissions": len(changes["resubmissions"]),
-               "late_submissions": len(changes["late_submissions"])},
+            | {
+                "revised_figures": len(changes["revised_figures"]),
+                "resubmissions": len(changes["resubmissions"]),
+                "late_submissions": len(changes["late_submissions"]),
+            },
         }
         manifest_bytes = formats.dumps_json(manifest)
         area.put_bytes(prefix + MANIFEST, manifest_bytes)
