@@ -44,7 +44,8 @@ def publication_files(home: Path) -> list[str]:
 @pytest.fixture(scope="module")
 def home(tmp_path_factory) -> Path:
     home = tmp_path_factory.mktemp("cli-gate") / "qamtu"
-    generate_submissions(out=home, periods=[CLEAN, DEFECTIVE], scale=0.01, seed=5, defects=[f"{DEFECT}@{DEFECTIVE}"])
+    generate_submissions(out=home, periods=[CLEAN, DEFECTIVE], scale=0.01, seed=5,
+                         defects=[f"{DEFECT}@{DEFECTIVE}"])
     ingested = qamtu(home, "ingest")
     assert ingested.returncode == 0, ingested.stderr[-3000:]
     return home
@@ -62,14 +63,21 @@ def test_the_gate_on_defective_and_clean_months(home):
     built = qamtu(home, "build")
     assert built.returncode == 0, built.stderr[-3000:]
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        schemas = {r[0] for r in con.execute("select schema_name from information_schema.schemata").fetchall()}
+        schemas = {r[0] for r in con.execute("select schema_name from "
+                                             "information_schema.schemata").fetchall()}
         assert con.execute("select count(*) from reference.kato").fetchone()[0] > 8000
-    assert "marts_candidate" in schemas and "marts" not in schemas  # the build never writes the published marts
+    assert (
+        "marts_candidate" in schemas and "marts" not in schemas
+    )  # the build never writes the published marts
 
     defect = next(d for d in json.loads((home / "truth" / "defects.json").read_text()) if d["name"] == DEFECT)
     audited = qamtu(home, "audit", "--period", DEFECTIVE)
     assert audited.returncode == 1
-    assert "CRITICAL" in audited.stderr and defect["rule"] in audited.stderr and defect["kato_code"] in audited.stderr
+    assert (
+        "CRITICAL" in audited.stderr
+        and defect["rule"] in audited.stderr
+        and defect["kato_code"] in audited.stderr
+    )
     refused = qamtu(home, "publish", "--period", DEFECTIVE)
     assert refused.returncode == 1
     assert refused.stderr.count("Not published") == 1 and "failed" in refused.stderr
@@ -91,7 +99,11 @@ def test_the_gate_on_defective_and_clean_months(home):
     assert by_period[CLEAN]["published"]["version"] == 1 and by_period[CLEAN]["audited"]["passed"]
     assert by_period[CLEAN]["next_step"] == "—"
     failed = by_period[DEFECTIVE]["audited"]
-    assert not failed["passed"] and failed["critical_findings"] >= 1 and by_period[DEFECTIVE]["published"] is None
+    assert (
+        not failed["passed"]
+        and failed["critical_findings"] >= 1
+        and by_period[DEFECTIVE]["published"] is None
+    )
     for period in (CLEAN, DEFECTIVE):
         received = by_period[period]["received"]
         assert received["expected"] == 117
@@ -123,7 +135,8 @@ def test_a_second_process_waits_then_names_the_holder(home):
     env = {k: v for k, v in os.environ.items() if not k.startswith("QAMTU_")} | {"QAMTU_HOME": str(home)}
 
     # Held for 3 s: `qamtu status` waits and then succeeds.
-    holder = subprocess.Popen([sys.executable, "-c", holder_code, "3"], stdout=subprocess.PIPE, text=True, env=env)
+    holder = subprocess.Popen([sys.executable, "-c", holder_code, "3"], stdout=subprocess.PIPE,
+                              text=True, env=env)
     assert holder.stdout.readline().strip() == "held"
     started = time.monotonic()
     waited = qamtu(home, "status", "--json", QAMTU_LOCK_TIMEOUT_SECONDS="60")
@@ -132,7 +145,8 @@ def test_a_second_process_waits_then_names_the_holder(home):
     holder.wait(timeout=30)
 
     # Held longer than the timeout: one sentence naming the holder's command and PID, exit 3.
-    holder = subprocess.Popen([sys.executable, "-c", holder_code, "30"], stdout=subprocess.PIPE, text=True, env=env)
+    holder = subprocess.Popen([sys.executable, "-c", holder_code, "30"], stdout=subprocess.PIPE,
+                              text=True, env=env)
     try:
         assert holder.stdout.readline().strip() == "held"
         busy = qamtu(home, "build", QAMTU_LOCK_TIMEOUT_SECONDS="2")
