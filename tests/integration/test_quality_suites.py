@@ -69,8 +69,11 @@ def test_each_mart_key_is_written_once_and_gated_by_the_audit():
         assert first.meta["rule"] == "one_row_per_key" and first.meta["severity"] == "critical"
         assert (first.kwargs.get("column_list") or [first.kwargs.get("column")]) == key
         written = json.loads(suite.path.read_text(encoding="utf-8"))["expectations"]
-        assert key not in [item["kwargs"].get("column_list") or [item["kwargs"].get("column")] for item in written
-                           if item["meta"]["rule"] == "one_row_per_key"], suite.path
+        assert key not in [
+            item["kwargs"].get("column_list") or [item["kwargs"].get("column")]
+            for item in written
+            if item["meta"]["rule"] == "one_row_per_key"
+        ], suite.path
 
 
 def test_every_audit_rule_of_the_generator_is_a_critical_expectation():
@@ -81,16 +84,22 @@ def test_every_audit_rule_of_the_generator_is_a_critical_expectation():
     assert audit_defect_rules <= critical_rules
     # Audit defects the audit only warns about (an operator's late or stray answer to a challenge).
     warning_rules = {e.rule for s in SUITES for e in s.expectations if e.severity == "warning"}
-    assert {d.rule for d in DEFECTS.values() if d.stage == "audit" and d.severity == "warning"} <= warning_rules
+    assert {
+        d.rule for d in DEFECTS.values() if d.stage == "audit" and d.severity == "warning"
+    } <= warning_rules
 
 
 def test_contract_parameters_read_the_contract():
-    schema = json.loads((REPO / "include/qamtu/contracts/schemas/speed_tests.json").read_text(encoding="utf-8"))
+    schema = json.loads(
+        (REPO / "include/qamtu/contracts/schemas/speed_tests.json").read_text(encoding="utf-8")
+    )
     constraints = {f["name"]: f.get("constraints", {}) for f in schema["fields"]}
     values = resolve_parameters(SUITES)
     assert values["contract:speed_tests.latitude.minimum"] == constraints["latitude"]["minimum"] == 40.5
     assert values["contract:speed_tests.longitude.maximum"] == constraints["longitude"]["maximum"] == 87.4
-    assert values["contract:speed_tests.download_mbps.minimum"] == constraints["download_mbps"]["minimum"] == 0
+    assert (
+        values["contract:speed_tests.download_mbps.minimum"] == constraints["download_mbps"]["minimum"] == 0
+    )
 
 
 def test_expected_submissions_are_every_submitter_times_report_type():
@@ -100,7 +109,9 @@ def test_expected_submissions_are_every_submitter_times_report_type():
         schema = json.loads(path.read_text(encoding="utf-8"))
         if schema.get("x-expected-each-period", True):  # challenges and answers come only when there are some
             kinds.setdefault(schema["kind"], []).append(path.stem)
-    expected = {(kind, s["id"], rt) for kind, people in submitters.items() for s in people for rt in kinds[kind]}
+    expected = {
+        (kind, s["id"], rt) for kind, people in submitters.items() for s in people for rt in kinds[kind]
+    }
     assert set(expected_submissions()) == expected
     assert len(expected) == 4 * 4 + 20 * 5 + 1
 
@@ -111,7 +122,9 @@ def test_a_broken_suite_file_is_refused_with_its_name(tmp_path):
     path.write_text(json.dumps({"name": "x", "expectations": [
         {"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"},
          "meta": {"rule": "r", "severity": "fatal", "description": "d"}}]}), encoding="utf-8")
-    with pytest.raises(SuiteError, match=r"fct_x.json: expectation 0 .*meta.severity must be critical or warning, not .fatal."):
+    with pytest.raises(SuiteError,
+                       match=r"fct_x.json: expectation 0 .*meta.severity must be critical or warning, not "
+                             r".fatal."):
         read_suite(path)
 
 
@@ -124,7 +137,8 @@ def _speed_rows() -> tuple[list[dict], dict[str, set[str]]]:
     base = dt.datetime(2026, 3, 10, 12, 0, tzinfo=dt.UTC)
     rows = []
     for i in range(30):
-        rows.append({"test_id": f"T{i:03d}", "measured_at": base + dt.timedelta(hours=i), "latitude": 43.2 + i * 0.1,
+        rows.append({"test_id": f"T{i:03d}", "measured_at": base + dt.timedelta(hours=i),
+                     "latitude": 43.2 + i * 0.1,
                      "longitude": 76.9, "kato_code": "751010100", "operator": "kcell", "technology": "4G",
                      "download_mbps": 50.0 + i, "upload_mbps": 10.0, "latency_ms": 30.0})
     bad = {
@@ -167,7 +181,8 @@ def _routes_agree_on_speed_tests(settings: Settings) -> None:
         # A rejected file of the same period must not be checked (its rows never count).
         submit(warehouse, "qos", PERIOD, "speed_tests", [{**rows[0], "test_id": "R1", "latitude": 10.0}],
                status="rejected")
-        by_sql, total_sql = evaluate_suite(warehouse, suite, "marts_candidate", PERIOD, parameters, route="sql")
+        by_sql, total_sql = evaluate_suite(warehouse, suite, "marts_candidate", PERIOD,
+                                           parameters, route="sql")
         by_gx, total_gx = evaluate_suite(warehouse, suite, "marts_candidate", PERIOD, parameters, route="gx")
     assert total_sql == total_gx == len(rows)
     assert [(o.expectation.index, o.success, o.unexpected) for o in by_sql] == \
