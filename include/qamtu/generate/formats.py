@@ -56,7 +56,8 @@ class FileFormat:
 
     def describe(self) -> dict[str, Any]:
         return {
-            "ext": self.ext, "lang": self.lang, "header_style": self.header_style, "value_style": self.value_style,
+            "ext": self.ext, "lang": self.lang, "header_style": self.header_style,
+            "value_style": self.value_style,
             "encoding": self.encoding if self.ext in ("csv", "csv.gz") else None,
             "delimiter": self.delimiter if self.ext in ("csv", "csv.gz") else None,
             "decimal": self.decimal, "thousands": self.thousands or None, "date_style": self.date_style,
@@ -70,9 +71,11 @@ KK_TITLES = ("{org}", "{title}", "{end} жағдай бойынша")
 
 OPERATOR_FORMATS = {
     # XLSX: title rows, Russian headers, Excel date cells, a formula totals row, a notes sheet after.
-    "kazakhtelecom": FileFormat("xlsx", lang="ru", date_style="excel", title_rows=RU_TITLES, totals_label="Итого",
+    "kazakhtelecom": FileFormat("xlsx", lang="ru", date_style="excel", title_rows=RU_TITLES,
+                                totals_label="Итого",
                                 sheet="alias", notes_sheet="Примечание",
-                                notes=("Данные предоставлены филиалами", "Домохозяйства — по данным биллинга")),
+                                notes=("Данные предоставлены филиалами",
+                                       "Домохозяйства — по данным биллинга")),
     # Windows-1251, ';', decimal comma, space as the thousands separator, Russian headers and values.
     "kcell": FileFormat("csv", lang="ru", encoding="cp1251", delimiter=";", decimal=",", thousands=" ",
                         line_end="\r\n"),
@@ -104,7 +107,8 @@ AKIMAT_FORMATS = {
                      totals_label="Итого", header_style="padded"),
     "43": FileFormat("csv", lang="kk", delimiter="\t", booleans=_KK_BOOL, date_style="iso"),
     "47": FileFormat("csv", lang="kk", encoding="utf-8-sig", booleans=("1", "0")),
-    "55": FileFormat("csv", lang="ru", encoding="cp1251", decimal=",", booleans=_RU_BOOL, value_style="alias"),
+    "55": FileFormat("csv", lang="ru", encoding="cp1251", decimal=",", booleans=_RU_BOOL,
+                     value_style="alias"),
     "59": FileFormat("xlsx", lang="ru", date_style="dmy", booleans=_RU_BOOL, title_rows=RU_TITLES[:1] + ("",),
                      totals_label="Итого"),
     "61": FileFormat("csv", lang="kk", delimiter=";", booleans=_KK_BOOL),
@@ -123,7 +127,8 @@ def speed_tests_format(period: str) -> FileFormat:
     """The measurement platform: csv.gz (UTF-8, ',', canonical names), Parquet every third month."""
     month = int(period[5:7])
     if month % 3 == 0:
-        return FileFormat("parquet", lang="en", header_style="name", value_style="canonical", date_style="iso")
+        return FileFormat("parquet", lang="en", header_style="name", value_style="canonical",
+                          date_style="iso")
     return FileFormat("csv.gz", lang="en", header_style="name", value_style="canonical", date_style="iso")
 
 
@@ -278,7 +283,9 @@ def _fields(table: Table, contract: Contract) -> list[tuple[str, Field | None]]:
 
 
 def _row_values(table: Table, row: dict[str, Any], columns: list[tuple[str, Field | None]]) -> list[Any]:
-    return [row.get(name) if f is not None else row.get(name, table.extra_columns[name]) for name, f in columns]
+    return [
+        row.get(name) if f is not None else row.get(name, table.extra_columns[name]) for name, f in columns
+    ]
 
 
 def render(table: Table, fmt: FileFormat) -> Rendered:
@@ -345,7 +352,8 @@ def render_xlsx(table: Table, fmt: FileFormat) -> Rendered:
     contract = load_contract(table.report_type)
     columns = _fields(table, contract)
     out = io.BytesIO()
-    book = xlsxwriter.Workbook(out, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
+    book = xlsxwriter.Workbook(out,
+                               {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False})
     book.set_properties({"created": WORKBOOK_CREATED, "author": organisation(table, fmt.lang)})
     bold = book.add_format({"bold": True})
     date_cell = book.add_format({"num_format": "dd.mm.yyyy"})
@@ -391,12 +399,14 @@ def render_xlsx(table: Table, fmt: FileFormat) -> Rendered:
                 sheet.write_number(totals_row, c, table.totals_override[col_name], bold)
             else:
                 letter = xlsxwriter.utility.xl_col_to_name(c)
-                sheet.write_formula(totals_row, c, f"=SUM({letter}{first + 1}:{letter}{totals_row})", bold, total)
+                sheet.write_formula(totals_row, c,
+                                    f"=SUM({letter}{first + 1}:{letter}{totals_row})", bold, total)
         totals_line = totals_row + 1
     if fmt.notes_sheet:
         notes = book.add_worksheet(fmt.notes_sheet)
         for r, text in enumerate(fmt.notes):
             notes.write_string(r, 0, text)
     book.close()
-    return Rendered(out.getvalue(), [first + 1 + i for i in range(len(table.rows))], header_line=header_row + 1,
+    return Rendered(out.getvalue(), [first + 1 + i for i in range(len(table.rows))],
+                    header_line=header_row + 1,
                     totals_line=totals_line, sheet=name)
