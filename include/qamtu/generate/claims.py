@@ -35,7 +35,9 @@ OVERSTATED_MOBILE_RATE = 0.03  # share of (operator, village) 4G claims that are
 OVERSTATED_FIBRE_RATE = 0.02  # share of villages whose Kazakhtelecom fibre is overstated
 THROTTLE = 0.08  # speed of an overstated claim's tests, × the usual
 DISPUTED_OF_OVERSTATED = 0.5  # villages with an overstated 4G claim that their akimat disputes
-DISPUTED_HONEST_RATE = 0.012  # villages with fibre and only honest 4G claims that their akimat disputes anyway
+DISPUTED_HONEST_RATE = (
+    0.012  # villages with fibre and only honest 4G claims that their akimat disputes anyway
+)
 CHALLENGE_MONTHS = 12  # challenges are submitted in 2026
 # Methodology defaults (docs/methodology.md, dbt vars claims_min_tests / claims_high_speed_mbps).
 MIN_TESTS = 5
@@ -95,7 +97,8 @@ class ClaimsPlan:
                 if stable_fraction(seed, "overstated", op, world.codes[i], "4G") < OVERSTATED_MOBILE_RATE:
                     self.overstated_mobile.add((op, i))
         self.overstated_fibre: set[int] = {
-            i for i in villages if stable_fraction(seed, "overstated", "kazakhtelecom", world.codes[i], "fixed")
+            i for i in villages if stable_fraction(seed, "overstated", "kazakhtelecom",
+                                                   world.codes[i], "fixed")
             < OVERSTATED_FIBRE_RATE}
         old_fibre = {link.settlement for link in world.fibre_links if link.connect_month < 0}
         overstated_villages = {i for _, i in self.overstated_mobile}
@@ -135,7 +138,9 @@ class ClaimsPlan:
         """Speed-test groups (``speed_key``) that have a claim in month ``m``."""
         mask = np.zeros(len(self.world.codes) * 20, dtype=bool)
         for i, op, claim in self.claims(m):
-            mask[speed_key(i, SPEED_OPERATORS.index(op), SPEED_TECHNOLOGIES.index(CLAIM_TECHNOLOGY[claim]))] = True
+            mask[
+                speed_key(i, SPEED_OPERATORS.index(op), SPEED_TECHNOLOGIES.index(CLAIM_TECHNOLOGY[claim]))
+            ] = True
         return mask
 
     def akimat_has_mobile_4g(self, i: int, m: int) -> bool:
@@ -190,7 +195,8 @@ class ClaimsPlan:
                 responded = submitted + timedelta(days=days)
             else:
                 response = response_evidence = responded = None
-            challenges.append(Challenge(challenge_id, region, i, code, op, "mobile_4g", evidence, measured, complaints,
+            challenges.append(Challenge(challenge_id, region, i, code, op, "mobile_4g", evidence,
+                                        measured, complaints,
                                         submitted, response, response_evidence, responded))
         self._challenges[key] = challenges
         return challenges
@@ -202,7 +208,11 @@ class ClaimsPlan:
         for month in range(max(0, m - 2), m + 1):
             for region in self.world.regions:
                 for c in self.challenges_of_month(region, month):
-                    if c.operator == operator and c.responded_on is not None and month_of(c.responded_on) == m:
+                    if (
+                        c.operator == operator
+                        and c.responded_on is not None
+                        and month_of(c.responded_on) == m
+                    ):
                         out.append(c)
         return sorted(out, key=lambda c: (c.responded_on, c.challenge_id))
 
@@ -258,7 +268,8 @@ def period_claims(world: World, period: str, stats: ClaimStats) -> dict[str, Any
         key = speed_key(i, SPEED_OPERATORS.index(op), SPEED_TECHNOLOGIES.index(CLAIM_TECHNOLOGY[claim]))
         tests = stats.tests.get(key, 0)
         median = stats.median.get(key)
-        rows.append({"kato_code": world.codes[i], "region_code": world.region[i], "operator": op, "claim": claim,
+        rows.append({"kato_code": world.codes[i], "region_code": world.region[i],
+                     "operator": op, "claim": claim,
                      "tests": tests, "median_download_mbps": median, "p10_download_mbps": stats.p10.get(key),
                      "verdict": verdict(tests, median, p.akimat_disputes(i, claim, m)), "row": i})
     counts: dict[str, dict[str, int]] = {}
@@ -276,7 +287,8 @@ def period_claims(world: World, period: str, stats: ClaimStats) -> dict[str, Any
                                              "contradicted": 0, "disputed": 0})
         item[r["verdict"]] += 1
     worklists: dict[str, list[str]] = {}
-    for item in sorted(flagged.values(), key=lambda x: (-x["population"], -(x["contradicted"] + x["disputed"]),
+    for item in sorted(flagged.values(),
+                       key=lambda x: (-x["population"], -(x["contradicted"] + x["disputed"]),
                                                          x["kato_code"])):
         worklists.setdefault(item["region_code"], []).append(item["kato_code"])
     disputed_settlements: dict[str, int] = {}
@@ -323,7 +335,8 @@ def challenge_outcomes(world: World, periods: list[str], verdicts: dict[str, dic
             else:
                 status, decided = "open", None
             items.append({"challenge_id": c.challenge_id, "region_code": c.region, "operator": c.operator,
-                          "kato_code": c.kato_code, "claim": c.claim, "submitted_on": c.submitted_on.isoformat(),
+                          "kato_code": c.kato_code, "claim": c.claim,
+                          "submitted_on": c.submitted_on.isoformat(),
                           "status": status, "decided_on": decided.isoformat() if decided else None,
                           "days_to_resolve": (decided - c.submitted_on).days if decided else None,
                           "complaints": c.complaints or 0})
@@ -345,14 +358,24 @@ def challenge_outcomes(world: World, periods: list[str], verdicts: dict[str, dic
                 s["median_days_to_resolve"] = float(np.median(days)) if days else None
         # Responses the pipeline sees whose challenge it does not know (submitted before the first
         # generated period): reported, never counted.
-        unknown = sorted(c.challenge_id for op in world.operators for c in p.responses_of_month(op, month_index(period))
-                         if c.challenge_id not in known_ids and month_period(c.month) not in generated)
+        unknown = sorted(
+            c.challenge_id
+            for op in world.operators
+            for c in p.responses_of_month(op, month_index(period))
+            if c.challenge_id not in known_ids and month_period(c.month) not in generated
+        )
         voided = sorted(
-            it["challenge_id"] for it in items
-            if it["status"] == "upheld" and month_of(date.fromisoformat(it["decided_on"])) < month_index(period))
+            it["challenge_id"]
+            for it in items
+            if it["status"] == "upheld"
+            and month_of(date.fromisoformat(it["decided_on"])) < month_index(period)
+        )
         newly_voided = sorted(
-            it["challenge_id"] for it in items
-            if it["status"] == "upheld" and month_of(date.fromisoformat(it["decided_on"])) == month_index(period) - 1)
+            it["challenge_id"]
+            for it in items
+            if it["status"] == "upheld"
+            and month_of(date.fromisoformat(it["decided_on"])) == month_index(period) - 1
+        )
         out[period] = {"challenges": items, "statistics": stats, "responses_to_unknown_challenges": unknown,
                        "claims_voided": voided, "voided_from_this_period": newly_voided}
     return out
