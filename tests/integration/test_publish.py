@@ -99,9 +99,14 @@ def snapshot(area) -> dict[str, str]:
 
 def mart_frame(settings, table: str, period: str = PERIOD) -> pd.DataFrame:
     with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
-        columns = [r[0] for r in con.execute(
-            "select column_name from information_schema.columns where table_schema = 'marts' and table_name = ? "
-            "order by ordinal_position", [table]).fetchall()]
+        columns = [
+            r[0]
+            for r in con.execute(
+                "select column_name from information_schema.columns where table_schema = 'marts' and "
+                "table_name = ? order by ordinal_position",
+                [table],
+            ).fetchall()
+        ]
         where = "where period <= ?" if "period" in columns else ""
         frame = con.execute(f"select * from marts.{table} {where}", [period] if where else []).df()
     return rounded_as_declared(table, frame)
@@ -136,7 +141,9 @@ def rounded_as_declared(table: str, frame: pd.DataFrame) -> pd.DataFrame:
         if column not in frame.columns or not pd.api.types.is_float_dtype(frame[column]):
             continue
         if isinstance(precision, dict):
-            frame[column] = [at(v, precision[u]) for v, u in zip(frame[column], frame[precision["by"]], strict=True)]
+            frame[column] = [
+                at(v, precision[u]) for v, u in zip(frame[column], frame[precision["by"]], strict=True)
+            ]
         else:
             frame[column] = [at(v, precision) for v in frame[column]]
     return frame
@@ -153,9 +160,12 @@ def mart_names(settings) -> list[str]:
 def national_actuals(settings, period: str = PERIOD, targeted_only: bool = False) -> dict[str, float]:
     """The national figures of the mart, rounded as the model declares (what a release prints)."""
     with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
-        frame = con.execute("select indicator, actual, unit from marts.fct_programme_progress where period = ? "
-                            "and region_code = 'KZ' and actual is not null"
-                            + (" and target is not null" if targeted_only else ""), [period]).df()
+        frame = con.execute(
+            "select indicator, actual, unit from marts.fct_programme_progress where period = ? "
+            "and region_code = 'KZ' and actual is not null"
+            + (" and target is not null" if targeted_only else ""),
+            [period],
+        ).df()
     frame = rounded_as_declared("fct_programme_progress", frame)
     return dict(zip(frame["indicator"], frame["actual"], strict=True))
 
@@ -241,7 +251,9 @@ def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(built):
         assert list(from_csv.columns) == list(expected.columns)
         assert len(from_csv) == len(expected)
 
-        from_parquet = pq.read_table(pa.BufferReader(area.get_bytes(f"{prefix}parquet/{name}.parquet"))).to_pandas()
+        from_parquet = pq.read_table(
+            pa.BufferReader(area.get_bytes(f"{prefix}parquet/{name}.parquet"))
+        ).to_pandas()
         same_rows(from_parquet, expected)
 
         sheet = workbook[name[:31]]
@@ -264,8 +276,12 @@ def test_every_mart_as_csv_parquet_xlsx_equals_the_mart(built):
     # The CSV's numbers are the mart's numbers (the headline table, compared value by value).
     progress = pd.read_csv(io.BytesIO(area.get_bytes(f"{prefix}csv/fct_programme_progress.csv")),
                            encoding="utf-8-sig", dtype={"region_code": str})
-    same_rows(progress[["period", "region_code", "indicator", "actual"]],
-              mart_frame(built.settings, "fct_programme_progress")[["period", "region_code", "indicator", "actual"]])
+    same_rows(
+        progress[["period", "region_code", "indicator", "actual"]],
+        mart_frame(built.settings, "fct_programme_progress")[
+            ["period", "region_code", "indicator", "actual"]
+        ],
+    )
 
 
 def test_datapackage_is_valid_frictionless_and_describes_every_field(built, tmp_path):
@@ -350,8 +366,11 @@ def test_same_content_publishes_no_new_version(built):
 def progress_figures(settings, up_to: str = PERIOD) -> dict[tuple[str, str, str], float]:
     """(period, region, indicator) → actual of the progress mart, rounded as the model declares."""
     with duckdb.connect(str(settings.duckdb_file), read_only=True) as con:
-        frame = con.execute("select period, region_code, indicator, actual, unit from marts.fct_programme_progress "
-                            "where period <= ? and actual is not null", [up_to]).df()
+        frame = con.execute(
+            "select period, region_code, indicator, actual, unit from "
+            "marts.fct_programme_progress where period <= ? and actual is not null",
+            [up_to],
+        ).df()
     frame = rounded_as_declared("fct_programme_progress", frame)
     return {(r.period, r.region_code, r.indicator): r.actual for r in frame.itertuples()}
 
@@ -433,7 +452,9 @@ def assert_only_manifest_files(area) -> None:
     portal = {k for k in area.list("") if k == "index.html" or k.startswith(("site/", "api/"))}
     assert set(area.list("")) - portal == listed, set(area.list("")) - portal - listed
     if "index.html" in portal:
-        build = re.search(r'href="(site/b[0-9a-f]+/)kk/index.html"', area.get_bytes("index.html").decode()).group(1)
+        build = re.search(
+            r'href="(site/b[0-9a-f]+/)kk/index.html"', area.get_bytes("index.html").decode()
+        ).group(1)
         assert f"{build}kk/index.html" in portal and f"{build}assets/portal.css" in portal
 
 
@@ -466,7 +487,8 @@ def test_published_files_hold_no_private_data(marts):
     assert_only_manifest_files(area)
     with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con:
         private_values = {str(v) for (v,) in con.execute("select source_key from raw.submissions").fetchall()}
-        private_values |= {str(v) for (v,) in con.execute("select submission_id from raw.submissions").fetchall()}
+        private_values |= {str(v) for (v,) in con.execute("select submission_id from "
+                                                          "raw.submissions").fetchall()}
     for key in area.list(""):
         data = area.get_bytes(key)
         texts = [data.decode("utf-8", errors="ignore")]
@@ -563,7 +585,9 @@ def test_publish_to_s3_revise_and_survive_a_kill(s3_marts):
     assert hashlib.sha256(objects[latest["manifest"]]).hexdigest() == latest["manifest_sha256"]
     for entry in manifest["files"]:
         assert hashlib.sha256(objects[entry["key"]]).hexdigest() == entry["sha256"]
-    progress = pq.read_table(pa.BufferReader(objects[f"{first['path']}parquet/fct_programme_progress.parquet"]))
+    progress = pq.read_table(
+        pa.BufferReader(objects[f"{first['path']}parquet/fct_programme_progress.parquet"])
+    )
     same_rows(progress.to_pandas(), mart_frame(s3_marts.settings, "fct_programme_progress"))
     assert not (s3_marts.home / "publication").exists(), "S3 configured: nothing written to the local folder"
 
@@ -617,7 +641,10 @@ def test_publish_from_a_postgres_warehouse(marts, tmp_path):
     pg_settings = marts.settings.model_copy(update={"warehouse": "postgres", "pg_database": database,
                                                     "home": tmp_path / "pg-home"})
     try:
-        with duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con, connect(pg_settings) as pg:
+        with (
+            duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con,
+            connect(pg_settings) as pg,
+        ):
             for schema, table in con.execute("select table_schema, table_name from information_schema.tables "
                                              "where table_schema in ('marts', 'raw')").fetchall():
                 pg.replace_arrow(schema, table, con.sql(f"select * from {schema}.{table}").to_arrow_table())
@@ -635,7 +662,9 @@ def test_publish_from_a_postgres_warehouse(marts, tmp_path):
                 == duck_area.get_bytes(f"releases/{PERIOD}/v1/sdmx/headline_indicators.csv"))
         manifest = json.loads(pg_area.get_bytes(f"releases/{PERIOD}/v1/manifest.json"))
         assert [i["sha256"] for i in manifest["inputs"]] == [
-            i["sha256"] for i in json.loads(duck_area.get_bytes(f"releases/{PERIOD}/v1/manifest.json"))["inputs"]]
+            i["sha256"]
+            for i in json.loads(duck_area.get_bytes(f"releases/{PERIOD}/v1/manifest.json"))["inputs"]
+        ]
     finally:
         admin = psycopg2.connect(host=pg_settings.pg_host, port=pg_settings.pg_port, user=pg_settings.pg_user,
                                  dbname="postgres")
