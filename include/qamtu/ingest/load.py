@@ -43,7 +43,8 @@ if TYPE_CHECKING:
 SQL_TYPES = {"string": "TEXT", "integer": "BIGINT", "number": "DOUBLE PRECISION", "date": "DATE",
              "datetime": "TIMESTAMP WITH TIME ZONE", "boolean": "BOOLEAN"}
 LINEAGE_COLUMNS = (("submission_id", "TEXT"), ("kind", "TEXT"), ("submitter", "TEXT"), ("period", "TEXT"),
-                   ("source_key", "TEXT"), ("source_line", "BIGINT"), ("loaded_at", "TIMESTAMP WITH TIME ZONE"))
+                   ("source_key", "TEXT"), ("source_line", "BIGINT"),
+                   ("loaded_at", "TIMESTAMP WITH TIME ZONE"))
 QUARANTINE_LINEAGE = (*LINEAGE_COLUMNS[:-1], ("quarantined_at", "TIMESTAMP WITH TIME ZONE"))
 SUBMISSIONS_COLUMNS = (
     ("submission_id", "TEXT"), ("kind", "TEXT"), ("submitter", "TEXT"), ("period", "TEXT"),
@@ -52,14 +53,16 @@ SUBMISSIONS_COLUMNS = (
     ("is_current", "BOOLEAN"), ("superseded_by", "TEXT"), ("rows_read", "BIGINT"), ("rows_loaded", "BIGINT"),
     ("rows_quarantined", "BIGINT"), ("contract_version", "TEXT"),
 )
-LANDING_INDEX_COLUMNS = (("source_key", "TEXT"), ("size_bytes", "BIGINT"), ("etag", "TEXT"), ("sha256", "TEXT"),
+LANDING_INDEX_COLUMNS = (("source_key", "TEXT"), ("size_bytes", "BIGINT"), ("etag", "TEXT"),
+                         ("sha256", "TEXT"),
                          ("submission_id", "TEXT"), ("seen_at", "TIMESTAMP WITH TIME ZONE"))
 # Files whose processing raised an unexpected error: retried by the next runs until
 # ``attempts`` reaches the configured maximum, then ``status`` 'failed' (a receipt says so) until an
 # operator re-queues the key (``qamtu ingest --retry KEY``). A file changed in landing starts afresh.
 FAILURES_COLUMNS = (
     ("source_key", "TEXT"), ("size_bytes", "BIGINT"), ("etag", "TEXT"), ("sha256", "TEXT"),
-    ("submission_id", "TEXT"), ("attempts", "BIGINT"), ("status", "TEXT"), ("step", "TEXT"), ("error", "TEXT"),
+    ("submission_id", "TEXT"), ("attempts", "BIGINT"), ("status", "TEXT"), ("step", "TEXT"),
+    ("error", "TEXT"),
     ("first_failed_at", "TIMESTAMP WITH TIME ZONE"), ("last_failed_at", "TIMESTAMP WITH TIME ZONE"),
 )
 ERRORS_COLUMNS = (
@@ -116,7 +119,8 @@ def _copy(warehouse, bench: Workbench, select_sql: str, params: list[Any], schem
     reader = bench.con.sql(select_sql, params=params).to_arrow_reader(200_000)
     for batch in reader:
         if batch.num_rows:
-            warehouse.append_arrow(schema, table, pa.Table.from_batches([batch]).rename_columns(list(columns)))
+            warehouse.append_arrow(schema, table,
+                                   pa.Table.from_batches([batch]).rename_columns(list(columns)))
 
 
 class Transaction:
@@ -149,21 +153,24 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
                    f"and b._line = s._line and b.severity = 'error')")
             # Lineage as literals (one submission per statement): no join on 10 M rows.
             lineage = "?, ?, ?, ?, ?, s._line, cast(? as timestamptz)"
-            lineage_params = [sid, record["kind"], record["submitter"], record["period"], record["source_key"],
+            lineage_params = [sid, record["kind"], record["submitter"], record["period"],
+                              record["source_key"],
                               loaded_at]
             direct = bench.is_direct(contract)
             if record["status"] != "rejected" and record["rows_loaded"] and not direct:
                 fields = ", ".join(f"s.{q(f.name)}" for f in contract.fields)
                 _copy(warehouse, bench,
                       f"select {fields}, {lineage} from {stage} s where s._submission_id = ? and not {bad}",
-                      [*lineage_params, sid], "raw", contract.report_type, [c for c, _ in raw_columns(contract)])
+                      [*lineage_params, sid], "raw", contract.report_type,
+                      [c for c, _ in raw_columns(contract)])
             quarantined_filter = bad if record["status"] != "rejected" else "true"
             texts = ", ".join(
                 f"coalesce(s.{q(raw_column(f.name))}, cast(s.{q(f.name)} as varchar))" if keeps_raw(f)
                 else f"s.{q(f.name)}" for f in contract.fields)
             if record["rows_quarantined"]:
                 _copy(warehouse, bench,
-                      f"select {texts}, {lineage} from {stage} s where s._submission_id = ? and {quarantined_filter}",
+                      f"select {texts}, {lineage} from {stage} s where s._submission_id = ? and "
+                      f"{quarantined_filter}",
                       [*lineage_params, sid], "quarantine", contract.report_type,
                       [c for c, _ in quarantine_columns(contract)])
             if direct:
@@ -171,7 +178,8 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
                 held_back = "" if record["status"] == "rejected" else (
                     f" and source_line in (select _line from {WORK}.findings "
                     f"where _submission_id = {_sql_text(sid)} and severity = 'error')")
-                warehouse.execute(f"delete from raw.{q(contract.report_type)} where submission_id = ?{held_back}",
+                warehouse.execute(f"delete from raw.{q(contract.report_type)} where submission_id = "
+                                  f"?{held_back}",
                                   [sid])
         if record["status"] == "rejected" and contract is not None:
             # A rejected file has no rows in raw, whatever happened while it was read.
@@ -185,7 +193,8 @@ def load_submission(warehouse, bench: Workbench | None, contract: Contract | Non
                 [sid, record["kind"], record["submitter"], record["period"], record["report_type"]])
         names = [c for c, _ in SUBMISSIONS_COLUMNS]
         warehouse.execute(
-            f"insert into raw.submissions ({', '.join(q(n) for n in names)}) values ({', '.join('?' for _ in names)})",
+            f"insert into raw.submissions ({', '.join(q(n) for n in names)}) values "
+            f"({', '.join('?' for _ in names)})",
             [record[n] for n in names])
         remember_landing(warehouse, record["source_key"], record["size_bytes"], record.get("etag"),
                          record["sha256"], sid, loaded_at)
@@ -206,11 +215,13 @@ def load_file(warehouse, bench: Workbench, sub: Submission, receipt: Receipt, fi
         "archive_key": receipt.archive_key, "sha256": receipt.sha256, "size_bytes": receipt.size_bytes,
         "received_at": sub.received_at, "status": receipt.status, "is_current": receipt.status != "rejected",
         "superseded_by": None, "rows_read": receipt.rows_read, "rows_loaded": receipt.rows_loaded,
-        "rows_quarantined": receipt.rows_quarantined, "contract_version": receipt.contract_version, "etag": sub.etag,
+        "rows_quarantined": receipt.rows_quarantined, "contract_version": receipt.contract_version,
+        "etag": sub.etag,
     }
     error_table = pa.table({
         name: pa.array(values, type=pa.string() if sql_type == "TEXT" else None)
-        for (name, sql_type), values in zip(ERRORS_COLUMNS, error_columns(sub, findings, loaded_at), strict=True)
+        for (name, sql_type), values in zip(ERRORS_COLUMNS,
+                                            error_columns(sub, findings, loaded_at), strict=True)
     })
     load_submission(warehouse, bench if sub.staged else None, sub.contract, record, error_table, loaded_at,
                     before_commit=before_commit)
@@ -228,14 +239,18 @@ def error_columns(sub: Submission, items: list[dict[str, Any]], now: dt.datetime
     ]
 
 
-def remember_landing(warehouse, key: str, size: int, etag: str | None, sha256: str, sid: str, seen_at) -> None:
+def remember_landing(
+    warehouse, key: str, size: int, etag: str | None, sha256: str, sid: str, seen_at
+) -> None:
     warehouse.execute("delete from raw.landing_index where source_key = ?", [key])
-    warehouse.execute("insert into raw.landing_index values (?, ?, ?, ?, ?, ?)", [key, size, etag, sha256, sid, seen_at])
+    warehouse.execute("insert into raw.landing_index values (?, ?, ?, ?, ?, ?)",
+                      [key, size, etag, sha256, sid, seen_at])
 
 
 def landing_index(warehouse) -> dict[str, tuple[int, str, str, str]]:
     return {row[0]: (row[1], row[2], row[3], row[4]) for row in
-            warehouse.rows("select source_key, size_bytes, etag, sha256, submission_id from raw.landing_index")}
+            warehouse.rows("select source_key, size_bytes, etag, sha256, submission_id from "
+                           "raw.landing_index")}
 
 
 def known_submissions(warehouse) -> set[str]:
