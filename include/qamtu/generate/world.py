@@ -230,7 +230,8 @@ class World:
         self.district: list[str] = [self.parent[self.parent[c]] for c in self.codes]
         self.index = {c: i for i, c in enumerate(self.codes)}
         self.cities = [self.index[c] for c in reference.cities_5g()["kato_code"]]
-        self.city_area = {i: float(a) for i, a in zip(self.cities, reference.cities_5g()["area_km2"], strict=True)}
+        self.city_area = {i: float(a) for i, a in zip(self.cities,
+                                                      reference.cities_5g()["area_km2"], strict=True)}
         roads = reference.roads()
         self.road_codes: list[str] = [str(v) for v in roads["road_code"]]
         self.road_republican: list[bool] = [v == "republican" for v in roads["category"]]
@@ -299,7 +300,9 @@ class World:
         rest_pop = self.population[rest].astype(float)
         # The 2026–2027 programme: most of the rest (> 3,000); the smallest, remotest stay out.
         n_prog = int(round(0.885 * len(rest)))
-        prog = set(rng.choice(rest, size=n_prog, replace=False, p=rest_pop**0.5 / (rest_pop**0.5).sum()).tolist())
+        prog = set(
+            rng.choice(rest, size=n_prog, replace=False, p=rest_pop**0.5 / (rest_pop**0.5).sum()).tolist()
+        )
         self.programme_villages = prog
         base_ops = (("kazakhtelecom", 0.85), ("kcell", 0.05), ("beeline", 0.06), ("tele2", 0.04))
         prog_ops = (("kazakhtelecom", 0.78), ("kcell", 0.08), ("beeline", 0.08), ("tele2", 0.06))
@@ -317,7 +320,9 @@ class World:
             if self.kind[i] != "village":
                 share = rng.uniform(0.75, 0.95) if primary else rng.uniform(0.2, 0.5)
             listed = month - int(rng.integers(3, 15))
-            if month >= 0:  # the programme (announced January 2026): every village listed as planned from the start
+            if (
+                month >= 0
+            ):  # the programme (announced January 2026): every village listed as planned from the start
                 listed = min(listed, 0)
             return FibreLink(
                 operator=op, settlement=int(i), listed_from=listed,
@@ -376,7 +381,8 @@ class World:
                 r: np.random.Generator = rng) -> Site:
             lat, lon = self.coordinates_near(i, r, spread)
             site = Site(operator=op, site_id=site_id(op, self.region[i]), settlement=int(i), latitude=lat,
-                        longitude=lon, technology=tech, planned_from=on_air - planned_lead, on_air_month=on_air,
+                        longitude=lon, technology=tech, planned_from=on_air - planned_lead,
+                        on_air_month=on_air,
                         on_air_date=day_in_month(on_air, float(r.random())), dismantled_from=dismantled,
                         road_code=road, purpose=purpose)
             if tech in ("4G", "5G"):
@@ -407,7 +413,8 @@ class World:
             if rng.random() < 0.30:  # legacy 2G/3G, some switched off
                 op = MOBILE[int(rng.choice(3, p=mobile_w))]
                 off = int(rng.integers(-6, 31)) if rng.random() < 0.4 else None
-                add(op, i, str(rng.choice(["2G", "3G"])), int(rng.integers(-180, -84)), 3, "village", dismantled=off)
+                add(op, i, str(rng.choice(["2G", "3G"])), int(rng.integers(-180, -84)), 3,
+                    "village", dismantled=off)
 
         city_rng = rng_for(self.seed, STREAM["city_sites"])
         for i in range(len(self.codes)):
@@ -417,12 +424,15 @@ class World:
             for op in MOBILE:
                 n4 = max(1, int(round(self.population[i] * self.scale / 2500)))
                 for _ in range(n4):
-                    add(op, i, "4G", int(city_rng.integers(-120, 12)) if _ else -130, 3, "city", spread=spread,
+                    add(op, i, "4G", int(city_rng.integers(-120, 12)) if _ else -130, 3,
+                        "city", spread=spread,
                         r=city_rng)
                 for _ in range(int(round(n4 * 0.3))):
-                    add(op, i, str(city_rng.choice(["2G", "3G"])), int(city_rng.integers(-200, -120)), 3, "city",
+                    add(op, i, str(city_rng.choice(["2G", "3G"])),
+                        int(city_rng.integers(-200, -120)), 3, "city",
                         spread=spread, r=city_rng)
-            add("kazakhtelecom", i, "4G", int(city_rng.integers(-90, -12)), 3, "city", spread=spread, r=city_rng)
+            add("kazakhtelecom", i, "4G", int(city_rng.integers(-90, -12)), 3, "city",
+                spread=spread, r=city_rng)
         self.sites = sites
         self._site_counter = counters
         self._add_site = add
@@ -442,7 +452,8 @@ class World:
                     factor = float(rng.uniform(0.05, 0.15)) if self.region[i] in ("71", "75") else 0.0
                 else:
                     factor = float(rng.uniform(0.25, 0.9))
-                plan = City5G(op, i, start * factor, deadline * factor, min(0.97, max(deadline * factor, 0.0) + 0.1))
+                plan = City5G(op, i, start * factor, deadline * factor,
+                              min(0.97, max(deadline * factor, 0.0) + 0.1))
                 self.city_5g.append(plan)
                 # 5G sites, going on air as the covered share grows (count scales, area does not).
                 if factor == 0.0:
@@ -538,7 +549,8 @@ class World:
         rng = rng_for(self.seed, STREAM["poles"])
         self.pole_base: dict[tuple[str, str], tuple[int, float, int]] = {}
         for code in self.districts["kato_code"]:
-            self.pole_base[(str(code), "kazakhtelecom")] = (int(rng.integers(50, 401)), float(rng.uniform(0.8, 1.0)),
+            self.pole_base[(str(code), "kazakhtelecom")] = (int(rng.integers(50, 401)),
+                                                            float(rng.uniform(0.8, 1.0)),
                                                              int(rng.integers(3, 15)))
         self.links_by_district: dict[tuple[str, str], list[FibreLink]] = {}
         for link in self.fibre_links:
@@ -584,7 +596,10 @@ class World:
             if m <= site.on_air_month + 2:
                 issued = site.power_issued_on if site.power_issued_on <= end else None
                 rows.append((site, site.power_requested_on, issued))
-            elif latest is None or (site.power_requested_on, site.site_id) > (latest.power_requested_on, latest.site_id):
+            elif latest is None or (site.power_requested_on, site.site_id) > (
+                latest.power_requested_on,
+                latest.site_id,
+            ):
                 latest = site
         if not rows and latest is not None:
             # Nothing waiting: the register still shows its latest entry (a file is never empty).
@@ -623,9 +638,12 @@ class World:
             requested = day_in_month(m, float(rng.random()))
             roll = rng.random()
             outcome = "pending" if roll < 0.03 else ("rejected" if roll < 0.13 else "approved")
-            decided = None if outcome == "pending" else requested + timedelta(days=int(3 + rng.exponential(25)))
+            decided = (
+                None if outcome == "pending" else requested + timedelta(days=int(3 + rng.exponential(25)))
+            )
             requests.append(LandRequest(
-                request_id=f"{region}-{month_period(m).replace('-', '')}-{k + 1:05d}", region=region, operator=op,
+                request_id=f"{region}-{month_period(m).replace('-', '')}-{k + 1:05d}",
+                region=region, operator=op,
                 kato_code=kato, purpose=purpose, requested_on=requested, outcome=outcome, decided_on=decided))
         self._land[key] = requests
         return requests
@@ -659,8 +677,10 @@ class World:
             violation = measured < required
             fine = int(MCI_KZT * int(rng.choice([10, 20, 30, 50]))) if violation and rng.random() < 0.7 else 0
             rows.append(Inspection(
-                inspection_id=f"{region}-QI-{month_period(m).replace('-', '')}-{k + 1:04d}", kato_code=self.codes[i],
-                operator=op, inspected_on=day_in_month(m, float(rng.random())), technology=tech, measured=measured,
+                inspection_id=f"{region}-QI-{month_period(m).replace('-', '')}-{k + 1:04d}",
+                kato_code=self.codes[i],
+                operator=op, inspected_on=day_in_month(m, float(rng.random())), technology=tech,
+                measured=measured,
                 required=required, violation=violation, fine_kzt=fine,
                 fine_paid=(bool(rng.random() < 0.55) if fine > 0 else None)))
         self._inspections[key] = rows
