@@ -213,7 +213,9 @@ class LargeSource:
 
 
 def _has_table(con, name: str) -> bool:
-    return bool(con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0])
+    return bool(
+        con.execute("select count(*) from duckdb_tables() where table_name = ?", [name]).fetchall()[0][0]
+    )
 
 
 _FOUND = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
@@ -270,7 +272,8 @@ def _gunzip(data: bytes) -> bytes:
             size += len(part)
             parts.append(part)
             if size > MAX_WORKBOOK_BYTES:
-                raise reject("file.unreadable", f"the file expands to more than {MAX_WORKBOOK_BYTES // 2**20} MiB "
+                raise reject("file.unreadable",
+                             f"the file expands to more than {MAX_WORKBOOK_BYTES // 2**20} MiB "
                              "(a compressed bomb, not a report)")
             if not inflater.eof:
                 raise EOFError("compressed file ended before the end-of-stream marker was reached")
@@ -399,10 +402,13 @@ def find_header(rows: list[list[str | None]], contract: Contract) -> tuple[int, 
 
 def check_width(header: list[Any]) -> None:
     if len(header) > MAX_COLUMNS:
-        raise reject("file.unreadable", f"the header has {len(header):,} columns; a report has at most {MAX_COLUMNS:,}")
+        raise reject("file.unreadable",
+                     f"the header has {len(header):,} columns; a report has at most {MAX_COLUMNS:,}")
 
 
-def map_header(cells: list[str | None], contract: Contract, line: int | None) -> tuple[dict[int, str], list[Problem]]:
+def map_header(
+    cells: list[str | None], contract: Contract, line: int | None
+) -> tuple[dict[int, str], list[Problem]]:
     """Column index → field name, plus warnings for unknown headers. A required field without a
     column, or a field with two columns, rejects the file."""
     check_width(cells)
@@ -417,12 +423,14 @@ def map_header(cells: list[str | None], contract: Contract, line: int | None) ->
         name = mapping.get(normalize_header(cell))
         if name is None:
             # The column is not a contract field: its header, as written, stands for the field.
-            problems.append(Problem("file.unknown_header", severity="warning", line=line, field=header, value=header))
+            problems.append(Problem("file.unknown_header", severity="warning", line=line,
+                                    field=header, value=header))
             continue
         headers_of.setdefault(name, []).append(header)
         if name not in columns.values():
             columns[index] = name
-    repeated = [Problem("file.duplicate_column", line=line, field=name, value=", ".join(f"'{h}'" for h in headers))
+    repeated = [Problem("file.duplicate_column", line=line, field=name,
+                        value=", ".join(f"'{h}'" for h in headers))
                 for name, headers in headers_of.items() if len(headers) > 1]
     if repeated:
         raise FileRejected(*repeated)
@@ -447,7 +455,8 @@ def is_totals_row(cells: Iterable[str | None]) -> bool:
     return any(label.startswith(marker) for marker in TOTALS_MARKERS)
 
 
-def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str | None], header_line: int | None,
+def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str | None],
+                header_line: int | None,
                 contract: Contract, allow_totals: bool = True, delimiter: str | None = None) -> TextTable:
     """Rows (line, cells) after the header → a :class:`TextTable` (blank rows skipped, trailing
     totals row set aside). ``delimiter`` (CSV): a row with more or fewer fields than the header is
@@ -469,7 +478,8 @@ def build_table(rows: Iterable[tuple[int, list[str | None]]], header: list[str |
         for line, cells in kept:
             if any(c and "\x00" in c for c in cells):
                 unreadable.append(lines.UnreadableRow(
-                    line, delimiter.join(c or "" for c in cells).replace("\x00", "\\0")[: lines.RAW_TEXT_LIMIT],
+                    line,
+                    delimiter.join(c or "" for c in cells).replace("\x00", "\\0")[: lines.RAW_TEXT_LIMIT],
                     "a NUL byte (binary data) in the row"))
             elif len(cells) != width:
                 missing = columns.get(len(cells)) if len(cells) < width else None
@@ -619,7 +629,9 @@ def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
         raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
     wanted = {normalize_header(n) for n in contract.sheet_names()}
     by_name = [n for n in names if normalize_header(n) in wanted]
-    by_name += [n for n in names if n not in by_name and any(w in normalize_header(n) for w in wanted if len(w) > 2)]
+    by_name += [
+        n for n in names if n not in by_name and any(w in normalize_header(n) for w in wanted if len(w) > 2)
+    ]
     order = by_name + [n for n in names if n not in by_name]
     first_sheet_rows = None
     for name in order:
@@ -632,8 +644,12 @@ def parse_spreadsheet(data: bytes, contract: Contract) -> TextTable:
             first_sheet_rows = texts
         index, score = find_header(texts, contract)
         if score:
-            table = build_table(((i + 1, cells) for i, cells in enumerate(texts[index + 1:], start=index + 1)),
-                                texts[index], index + 1, contract)
+            table = build_table(
+                ((i + 1, cells) for i, cells in enumerate(texts[index + 1 :], start=index + 1)),
+                texts[index],
+                index + 1,
+                contract,
+            )
             table.details.update({"sheet": name, "title_rows": index})
             return table
     if not first_sheet_rows or not any(any(c for c in row) for row in first_sheet_rows):
@@ -678,7 +694,8 @@ def guard_workbook(data: bytes) -> None:
         except (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError) as error:
             raise reject("file.unreadable", f"the workbook cannot be opened ({error})") from error
         if last_row * last_column > MAX_SHEET_CELLS:
-            raise reject("file.unreadable", f"the sheet {member.filename.rsplit('/', 1)[-1]} spans {last_row:,} rows "
+            raise reject("file.unreadable",
+                         f"the sheet {member.filename.rsplit('/', 1)[-1]} spans {last_row:,} rows "
                          f"× {last_column:,} columns; a report fits in {MAX_SHEET_CELLS:,} cells")
 
 
@@ -717,7 +734,9 @@ def parse_json_text(text: str, contract: Contract) -> TextTable:
                 raise reject("file.unreadable", f"JSON item {index + 1} is not an object")
             keys.update(dict.fromkeys(str(k) for k in record))
         header = list(keys)
-        rows = ((index + 2, [cell_text(record.get(k)) for k in header]) for index, record in enumerate(records))
+        rows = (
+            (index + 2, [cell_text(record.get(k)) for k in header]) for index, record in enumerate(records)
+        )
     else:
         for index, record in enumerate(records):
             if not isinstance(record, list):
@@ -793,7 +812,8 @@ def transcode_to_utf8(path: Path, compressed: bool, encoding: str, target: Path)
                 sink.write(decoder.decode(chunk).encode("utf-8"))
             sink.write(decoder.decode(b"", final=True).encode("utf-8"))
     except UnicodeDecodeError as error:
-        raise reject("file.wrong_encoding", f"not Windows-1251 throughout ({error.reason} at byte {error.start})") \
+        raise reject("file.wrong_encoding", f"not Windows-1251 throughout ({error.reason} at byte "
+                                            f"{error.start})") \
             from error
     except (EOFError, OSError, zlib.error) as error:
         raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
@@ -845,11 +865,13 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     if regular is not False:
         names = [f"c{i}" for i in range(len(header))]
         column_types = "{" + ", ".join(f"'{n}': 'VARCHAR'" for n in names) + "}"
-        reader = (f"read_csv({_sql_text(str(source))}, {options}, skip={header_line}, columns={column_types}, "
-                  f"compression={_sql_text('gzip' if compressed else 'none')})")
+        reader = (f"read_csv({_sql_text(str(source))}, {options}, skip={header_line}, "
+                  f"columns={column_types}, compression={_sql_text('gzip' if compressed else 'none')})")
         alias = ", ".join(names + ["_ordinal"])
-        return LargeSource(f"(select * from {reader} with ordinality as src({alias}))", mapped, problems, details,
-                           unnumbered=f"(select * from {reader})", first_line=header_line + 1, rejects=rejects,
+        return LargeSource(f"(select * from {reader} with ordinality as src({alias}))", mapped,
+                           problems, details,
+                           unnumbered=f"(select * from {reader})", first_line=header_line + 1,
+                           rejects=rejects,
                            numbered=False, width=len(header),
                            scan=lines.BackgroundScan(source, compressed) if regular is None else None)
     # Rows that span lines, blank lines, lone carriage returns …: each row written on one line
@@ -860,7 +882,9 @@ def prepare_large(path: Path, ext: str | None, contract: Contract, workdir: Path
     except (EOFError, OSError, zlib.error) as error:
         raise reject("file.unreadable", f"the gzip stream is damaged or truncated ({error})") from error
     column_types = "{'_line': 'BIGINT', " + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(header))) + "}"
-    reader = f"read_csv({_sql_text(str(target))}, {options}, skip=0, columns={column_types}, compression='none')"
+    reader = (
+        f"read_csv({_sql_text(str(target))}, {options}, skip=0, columns={column_types}, compression='none')"
+    )
     return LargeSource(f"(select * from {reader})", mapped, problems, details, rejects=rejects, numbered=True,
                        width=len(header), unreadable=unreadable)
 
@@ -993,8 +1017,10 @@ class FileReader:
                             context={"detail": r.detail}) for r in rows]
         share = self.max_unreadable_share
         if len(rows) > share * sub.rows_read:
-            detail = (f"{len(rows):,} of {sub.rows_read:,} rows ({len(rows) / sub.rows_read:.1%}) cannot be read "
-                      f"as records of the header; at most {share:.1%} may be")
+            detail = (
+                f"{len(rows):,} of {sub.rows_read:,} rows ({len(rows) / sub.rows_read:.1%}) cannot be read "
+                f"as records of the header; at most {share:.1%} may be"
+            )
             raise FileRejected(Problem("file.unreadable", context={"detail": detail}), *problems)
         sub.problems.extend(problems)
         self.bench.add_unreadable(contract, sub.submission_id, [(p.line, p.field, p.value) for p in problems],
@@ -1019,7 +1045,8 @@ class FileReader:
                         self.bench.stage_arrow(contract, sub.submission_id, sub.parsed.to_arrow())
                         staged.append(sub)
                     except Exception as one:
-                        sub.reject([Problem("file.unreadable", context={"detail": f"{type(one).__name__}: {one}"})])
+                        sub.reject([Problem("file.unreadable",
+                                            context={"detail": f"{type(one).__name__}: {one}"})])
             for sub in staged:
                 sub.staged = True
                 sub.rows_read = sub.parsed.num_rows
