@@ -28,7 +28,8 @@ CLEAN, DEFECTIVE = PERIODS
 SEED = 11
 # Ingest-stage defects that reject a whole expected file: the submitter's report is then missing for the
 # period, which the completeness gate must catch.
-WHOLE_FILE_DEFECTS = ("missing_required_column", "empty_file", "truncated_xlsx", "binary_junk_csv", "wrong_encoding")
+WHOLE_FILE_DEFECTS = ("missing_required_column", "empty_file", "truncated_xlsx", "binary_junk_csv",
+                      "wrong_encoding")
 AUDIT_DEFECTS = tuple(name for name, d in DEFECTS.items() if d.stage == "audit")
 
 
@@ -67,7 +68,8 @@ def _defect(sample, name: str) -> dict:
 
 def _submission_of(sample, landing_key: str) -> dict:
     with connect(sample["settings"]) as warehouse:
-        rows = warehouse.rows("select submission_id, status, is_current from raw.submissions where source_key = ?",
+        rows = warehouse.rows("select submission_id, status, is_current from raw.submissions where "
+                              "source_key = ?",
                               [landing_key])
     assert rows, f"no submission recorded for {landing_key}"
     return {"submission_id": rows[-1][0], "status": rows[-1][1], "is_current": rows[-1][2]}
@@ -105,7 +107,9 @@ def test_defective_period_is_not_publishable(sample):
 def test_households_passed_above_settlement(sample):
     defect = _defect(sample, "households_passed_above_settlement")
     hits = [f for f in _critical(sample, defect["rule"]) if f["operator"] == defect["operator"]]
-    assert [(f["region_code"], f["kato_code"]) for f in hits] == [(defect["region_code"], defect["kato_code"])]
+    assert [(f["region_code"], f["kato_code"]) for f in hits] == [
+        (defect["region_code"], defect["kato_code"])
+    ]
     assert (defect["file"], defect["line"]) in _lines(hits[0])
     assert hits[0]["limit"] == defect["details"]["settlement_households"]
     assert _submission_of(sample, defect["file"])["submission_id"] in hits[0]["submission_ids"]
@@ -114,7 +118,9 @@ def test_households_passed_above_settlement(sample):
 def test_city_5g_area_above_city_area(sample):
     defect = _defect(sample, "city_5g_area_above_city_area")
     hits = [f for f in _critical(sample, defect["rule"]) if f["operator"] == defect["operator"]]
-    assert {(f["region_code"], f["kato_code"]) for f in hits} == {(defect["region_code"], defect["kato_code"])}
+    assert {(f["region_code"], f["kato_code"]) for f in hits} == {
+        (defect["region_code"], defect["kato_code"])
+    }
     assert any((defect["file"], defect["line"]) in _lines(f) for f in hits)
     assert all(f["value"] > f["limit"] == defect["details"]["area_km2"] for f in hits)
 
@@ -129,7 +135,9 @@ def test_operator_akimat_disagreement_is_a_warning_not_a_stop(sample, name):
                 if w["rule"] == defect["rule"] and w["kato_code"] == defect["kato_code"]]
     assert warnings, f"{name} at {defect['kato_code']} not listed"
     assert {w["region_code"] for w in warnings} == {defect["region_code"]}
-    assert defect["operator"] in {w["operator"] for w in warnings}  # None when no operator reports it connected
+    assert defect["operator"] in {
+        w["operator"] for w in warnings
+    }  # None when no operator reports it connected
     assert all((defect["file"], defect["line"]) in _lines(w) for w in warnings)  # the akimat's row, named
 
 
@@ -139,7 +147,9 @@ def test_disagreement_blocks_below_the_regional_threshold(sample, name):
     defect = _defect(sample, name)
     with connect(sample["settings"]) as warehouse:
         strict = audit_warehouse(warehouse, DEFECTIVE, parameters={"agreement_min_share": 100}, echo=quiet)
-    hits = [f for f in strict["failures"] if f["rule"] == defect["rule"] and f["kato_code"] == defect["kato_code"]]
+    hits = [
+        f for f in strict["failures"] if f["rule"] == defect["rule"] and f["kato_code"] == defect["kato_code"]
+    ]
     assert hits and {f["region_code"] for f in hits} == {defect["region_code"]}
     assert all((defect["file"], defect["line"]) in _lines(f) for f in hits)
 
@@ -173,8 +183,12 @@ def test_missing_or_rejected_report_is_listed_not_blocking(sample, name):
     kind, submitter, _period, filename = defect["file"].split("/")
     report_type = filename.split(".")[0]
     assert not [f for f in _critical(sample, "submission_complete")]
-    hits = [f for f in sample["audits"][DEFECTIVE]["warnings"]
-            if f["rule"] == "submission_complete" and (f["submitter"], f["report_type"]) == (submitter, report_type)]
+    hits = [
+        f
+        for f in sample["audits"][DEFECTIVE]["warnings"]
+        if f["rule"] == "submission_complete"
+        and (f["submitter"], f["report_type"]) == (submitter, report_type)
+    ]
     assert len(hits) == 1
     assert hits[0]["region_code"] == defect["region_code"]
     if name == "missing_submission":
@@ -194,7 +208,8 @@ def test_missing_reports_withhold_or_flag_exactly_the_figures_they_feed(sample):
     absent = {tuple(d["file"].split("/")[:2]) + (d["file"].split("/")[3].split(".")[0],)
               for d in sample["defects"] if d["name"] in ("missing_submission", *WHOLE_FILE_DEFECTS)}
     with connect(sample["settings"]) as warehouse:
-        areas = [r[0] for r in warehouse.rows("select distinct region_code from marts_candidate.fct_programme_progress")]
+        areas = [r[0] for r in warehouse.rows("select distinct region_code from "
+                                              "marts_candidate.fct_programme_progress")]
         rows = warehouse.rows("select period, region_code, indicator, obs_status, actual from "
                               "marts_candidate.fct_programme_progress where obs_status <> 'A'")
     expected: dict[tuple[str, str], str] = {}
@@ -212,7 +227,8 @@ def test_missing_reports_withhold_or_flag_exactly_the_figures_they_feed(sample):
 
 
 def test_every_audit_defect_is_covered_by_a_test_here():
-    tested = {"households_passed_above_settlement", "city_5g_area_above_city_area", "operator_akimat_disagree",
+    tested = {"households_passed_above_settlement", "city_5g_area_above_city_area",
+              "operator_akimat_disagree",
               "akimat_fibre_without_operator", "cumulative_drop", "covered_km_drop", "missing_submission"}
     # The challenge answers' defects (warnings) are tested in test_claims.py on both warehouses.
     tested |= {"response_unknown_challenge", "response_after_deadline"}
@@ -229,7 +245,9 @@ def test_no_critical_finding_without_an_injected_cause(sample):
                if d["name"] in ("missing_submission", *WHOLE_FILE_DEFECTS)}
     for finding in sample["audits"][DEFECTIVE]["failures"]:
         if finding["rule"] == "submission_complete":
-            assert (finding["submitter"], f"{finding['report_type']}") in {(s, f.split(".")[0]) for s, f in missing}
+            assert (finding["submitter"], f"{finding['report_type']}") in {
+                (s, f.split(".")[0]) for s, f in missing
+            }
         elif finding["road_code"]:
             assert finding["road_code"] in roads, finding["message"]
         else:
@@ -243,10 +261,13 @@ def test_results_and_report_are_written_under_the_period(sample):
     stored = json.loads((audit_dir / "results.json").read_text(encoding="utf-8"))
     assert stored["publishable"] is False
     assert [f["expectation"] for f in stored["failures"]] == [f["expectation"] for f in result["failures"]]
-    assert (sample["home"] / "audit" / result["results_key"]).read_bytes() == (audit_dir / "results.json").read_bytes()
+    assert (sample["home"] / "audit" / result["results_key"]).read_bytes() == (
+        audit_dir / "results.json"
+    ).read_bytes()
     html = (audit_dir / "report.html").read_text(encoding="utf-8")
     assert "NOT publishable" in html and "<script" not in html and "src=\"http" not in html
-    for name in ("households_passed_above_settlement", "operator_akimat_disagree", "city_5g_area_above_city_area"):
+    for name in ("households_passed_above_settlement", "operator_akimat_disagree",
+                 "city_5g_area_above_city_area"):
         defect = _defect(sample, name)
         assert defect["kato_code"] in html and defect["file"] in html
     for finding in result["failures"]:
@@ -260,15 +281,19 @@ def test_gx_and_sql_routes_agree_on_every_suite(sample):
         return {e["expectation"]: (e["success"], e["unexpected"]) for e in result["expectations"]}
 
     def flagged(result):
-        return {(f["expectation"], json.dumps(f["row"], sort_keys=True, default=str)) for f in result["failures"]
-                + result["warnings"]}
+        return {
+            (f["expectation"], json.dumps(f["row"], sort_keys=True, default=str))
+            for f in result["failures"] + result["warnings"]
+        }
 
     with connect(sample["settings"]) as warehouse:
         for period in PERIODS:
             by_gx = audit_warehouse(warehouse, period, route="gx", echo=quiet)
             by_sql = audit_warehouse(warehouse, period, route="sql", echo=quiet)
             assert verdicts(by_gx) == verdicts(by_sql)
-            assert {s["suite"]: s["rows"] for s in by_gx["suites"]} == {s["suite"]: s["rows"] for s in by_sql["suites"]}
+            assert {s["suite"]: s["rows"] for s in by_gx["suites"]} == {
+                s["suite"]: s["rows"] for s in by_sql["suites"]
+            }
             assert flagged(by_gx) == flagged(by_sql)
             assert by_gx["publishable"] == by_sql["publishable"] == (period == CLEAN)
 
@@ -308,7 +333,9 @@ def _marts_content(settings: Settings) -> dict[str, list[tuple]]:
 
 
 def _files(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
 
 
 def test_failed_audit_leaves_published_marts_and_release_untouched(sample, tmp_path, monkeypatch):
@@ -322,7 +349,9 @@ def test_failed_audit_leaves_published_marts_and_release_untouched(sample, tmp_p
     publish_release(CLEAN, settings=settings, echo=quiet)
     marts_before = _marts_content(settings)
     release_before = _files(settings.home / "publication")
-    assert marts_before["fct_region_coverage"] and {r[0] for r in marts_before["fct_region_coverage"]} == {CLEAN}
+    assert marts_before["fct_region_coverage"] and {r[0] for r in marts_before["fct_region_coverage"]} == {
+        CLEAN
+    }
 
     # The defective month through the pipeline's own steps: build → audit → (refused) promote/publish.
     outcome = run_period(DEFECTIVE, settings, echo=quiet)
@@ -405,10 +434,14 @@ def test_results_and_report_land_in_the_audit_area_on_s3(sample, tmp_path, s3_se
     result = run_audit(DEFECTIVE, settings=settings, echo=quiet)
     assert result["publishable"] is False
     client = s3_client(s3_endpoint)
-    keys = {o["Key"] for o in client.list_objects_v2(Bucket=settings.bucket_archive, Prefix="audit/")["Contents"]}
+    keys = {
+        o["Key"] for o in client.list_objects_v2(Bucket=settings.bucket_archive, Prefix="audit/")["Contents"]
+    }
     assert {f"audit/{DEFECTIVE}/results.json", f"audit/{DEFECTIVE}/report.html",
             f"audit/{result['results_key']}", f"audit/{result['report_key']}"} <= keys
-    body = client.get_object(Bucket=settings.bucket_archive, Key=f"audit/{DEFECTIVE}/results.json")["Body"].read()
+    body = client.get_object(Bucket=settings.bucket_archive, Key=f"audit/{DEFECTIVE}/results.json")[
+        "Body"
+    ].read()
     assert json.loads(body)["audit_id"] == result["audit_id"]
     assert result["report_path"].startswith(f"s3://{settings.bucket_archive}/audit/")
     assert not (local.home / "audit").exists()
@@ -430,7 +463,10 @@ def test_a_broken_candidate_build_blocks_the_period(sample, tmp_path):
     assert result["publishable"] is False
     built = [f for f in result["failures"] if f["rule"] == "candidate_built"]
     assert len(built) == 1 and built[0]["value"] == 2
-    assert "fct_programme_progress (error)" in built[0]["message"] and "fct_city_5g_coverage" in built[0]["message"]
+    assert (
+        "fct_programme_progress (error)" in built[0]["message"]
+        and "fct_city_5g_coverage" in built[0]["message"]
+    )
     assert [w["value"] for w in result["warnings"] if w["rule"] == "dbt_data_test"] == summary["failures"]
 
     with connect(settings) as warehouse:  # the candidate changed since (rebuilt by other means): stale log
