@@ -65,7 +65,8 @@ class Injection:
         d = DEFECTS[self.name]
         return {
             "name": self.name, "stage": d.stage, "rule": d.rule, "severity": d.severity, "period": period,
-            "file": key, "area": area, "line": self.line, "kato_code": self.kato_code, "operator": self.operator,
+            "file": key, "area": area, "line": self.line, "kato_code": self.kato_code,
+            "operator": self.operator,
             "road_code": self.road_code, "region_code": self.region_code, "field": self.field,
             "value": _jsonable(self.value), "alters_expected": list(d.alters_expected),
             "details": {k: _jsonable(v) for k, v in self.details.items()} or None,
@@ -132,7 +133,8 @@ def _operator(ctx: Context, name: str, choices: tuple[str, ...]) -> str:
 def _fibre_row(world: World, i: int, operator: str, **values: Any) -> Row:
     from qamtu.generate.tables import settlement_label
 
-    row = {"kato_code": world.codes[i], "settlement_name": settlement_label(world, i, operator), "status": "connected",
+    row = {"kato_code": world.codes[i], "settlement_name": settlement_label(world, i, operator),
+           "status": "connected",
            "connected_on": None, "households_passed": 0, "households_connected": 0, "max_speed_mbps": None}
     row.update(values)
     return row
@@ -154,7 +156,8 @@ def households_connected_above_passed(ctx: Context) -> Injection:
     passed = max(10, int(ctx.world.households[i]) // 3)
     row = _fibre_row(ctx.world, i, op, connected_on=month_first_day(ctx.m) + timedelta(days=3),
                      households_passed=passed, households_connected=passed + 17, max_speed_mbps=100.0)
-    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row, kato_code=row["kato_code"], operator=op,
+    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row,
+                      kato_code=row["kato_code"], operator=op,
                       region_code=ctx.world.region[i], field="households_connected", value=passed + 17,
                       details={"households_passed": passed})
 
@@ -167,7 +170,8 @@ def connected_on_after_period(ctx: Context) -> Injection:
     when = month_last_day(ctx.m) + timedelta(days=9)
     row = _fibre_row(ctx.world, i, op, connected_on=when, households_passed=households // 2,
                      households_connected=households // 4)
-    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row, kato_code=row["kato_code"], operator=op,
+    return _extra_row(ctx, name, ("operator", op, "settlement_fiber"), row,
+                      kato_code=row["kato_code"], operator=op,
                       region_code=ctx.world.region[i], field="connected_on", value=when)
 
 
@@ -220,8 +224,10 @@ def _akimat(ctx: Context, name: str, villages_only: bool = False) -> str:
 
 def _inspection_row(ctx: Context, region: str, number: int, i: int, **values: Any) -> Row:
     world = ctx.world
-    row = {"inspection_id": f"{region}-QI-{ctx.period.replace('-', '')}-{number}", "kato_code": world.codes[i],
-           "operator": "kcell", "inspected_on": month_first_day(ctx.m) + timedelta(days=10), "technology": "4G",
+    row = {"inspection_id": f"{region}-QI-{ctx.period.replace('-', '')}-{number}",
+           "kato_code": world.codes[i],
+           "operator": "kcell", "inspected_on": month_first_day(ctx.m) + timedelta(days=10),
+           "technology": "4G",
            "measured_download_mbps": 4.2, "required_download_mbps": 10.0, "violation": True,
            "fine_kzt": 86500, "fine_paid": False}
     row.update(values)
@@ -320,7 +326,8 @@ def coordinates_outside_kazakhstan(ctx: Context) -> Injection:
     site_id = {"kcell": "KC-61-99001", "beeline": "BL6199001", "tele2": "T2_61_99001"}[op]
     row = {"site_id": site_id, "kato_code": world.codes[i], "latitude": 39.9, "longitude": 67.1,
            "technology": "4G", "status": "planned", "on_air_date": None, "road_code": None}
-    return _extra_row(ctx, name, ("operator", op, "base_stations"), row, kato_code=row["kato_code"], operator=op,
+    return _extra_row(ctx, name, ("operator", op, "base_stations"), row,
+                      kato_code=row["kato_code"], operator=op,
                       region_code="61", field="latitude", value=39.9)
 
 
@@ -333,7 +340,8 @@ def duplicate_id(ctx: Context) -> Injection:
     original = legacy[int(rng.integers(len(legacy)))]
     row = dict(table.rows[original])
     ctx.insert(table, row, rng, after=original)
-    inj = Injection(name, ("operator", op, "base_stations"), row, "row", kato_code=row["kato_code"], operator=op,
+    inj = Injection(name, ("operator", op, "base_stations"), row, "row",
+                    kato_code=row["kato_code"], operator=op,
                     region_code=row["kato_code"][:2], field="site_id", value=row["site_id"])
     inj.details["first_row"] = table.rows[original]  # replaced by its line after rendering
     return inj
@@ -342,7 +350,8 @@ def duplicate_id(ctx: Context) -> Injection:
 def speed_out_of_range(ctx: Context, rows: int) -> Injection:
     name = "speed_out_of_range"
     k = int(ctx.rng(name).integers(rows))
-    return Injection(name, ("measurement", "qos", "speed_tests"), line=k + 2, field="download_mbps", value=-12.5,
+    return Injection(name, ("measurement", "qos", "speed_tests"), line=k + 2,
+                     field="download_mbps", value=-12.5,
                      speed_row=k)
 
 
@@ -391,7 +400,8 @@ def truncated_xlsx(ctx: Context, slots: dict[str, str]) -> Injection:
 def binary_junk_csv(ctx: Context, slots: dict[str, str]) -> Injection:
     a = slots["binary_junk_csv"]
     junk = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + ctx.rng("binary_junk_csv").bytes(4096 - 16)
-    return Injection("binary_junk_csv", ("akimat", a, "pole_access"), region_code=a, transform=lambda *_: junk)
+    return Injection("binary_junk_csv", ("akimat", a, "pole_access"), region_code=a,
+                     transform=lambda *_: junk)
 
 
 def wrong_encoding(ctx: Context, slots: dict[str, str]) -> Injection:
@@ -421,13 +431,15 @@ def file_in_wrong_folder(ctx: Context) -> Injection:
 def wrong_period_folder(ctx: Context) -> Injection:
     name = "wrong_period_folder"
     op = _operator(ctx, name, ctx.world.operators)
-    return Injection(name, ("operator", op, "city_5g"), operator=op, copy_to=f"operator/{op}/{ctx.period[:4]}-13")
+    return Injection(name, ("operator", op, "city_5g"), operator=op,
+                     copy_to=f"operator/{op}/{ctx.period[:4]}-13")
 
 
 def unknown_submitter(ctx: Context) -> Injection:
     name = "unknown_submitter"
     op = _operator(ctx, name, ctx.world.operators)
-    return Injection(name, ("operator", op, "city_5g"), operator="jusan", copy_to=f"operator/jusan/{ctx.period}",
+    return Injection(name, ("operator", op, "city_5g"), operator="jusan",
+                     copy_to=f"operator/jusan/{ctx.period}",
                      details={"copied_from": op})
 
 
@@ -453,8 +465,10 @@ def households_passed_above_settlement(ctx: Context) -> Injection:
     row = single[int(rng.integers(len(single)))]
     households = int(world.households[world.index[row["kato_code"]]])
     row["households_passed"] = households + max(5, households // 10)
-    return Injection(name, ("operator", op, "settlement_fiber"), row, "row", kato_code=row["kato_code"], operator=op,
-                     region_code=row["kato_code"][:2], field="households_passed", value=row["households_passed"],
+    return Injection(name, ("operator", op, "settlement_fiber"), row, "row",
+                     kato_code=row["kato_code"], operator=op,
+                     region_code=row["kato_code"][:2], field="households_passed",
+                     value=row["households_passed"],
                      details={"settlement_households": households})
 
 
@@ -468,7 +482,8 @@ def city_5g_area_above_city_area(ctx: Context) -> Injection:
     area = world.city_area[world.index[row["city_kato"]]]
     row["covered_area_km2"] = round(area * 1.18, 1)
     return Injection(name, ("operator", op, "city_5g"), row, "row", kato_code=row["city_kato"], operator=op,
-                     region_code=row["city_kato"][:2], field="covered_area_km2", value=row["covered_area_km2"],
+                     region_code=row["city_kato"][:2], field="covered_area_km2",
+                     value=row["covered_area_km2"],
                      details={"area_km2": area})
 
 
@@ -502,7 +517,8 @@ def _akimat_contradicts_operators(ctx: Context, name: str, operators_connect: bo
     connected = _connected_by(ctx)
     candidates = [i for i in world.by_region[a] if world.rural[i] and (i in connected) == operators_connect]
     if not candidates:
-        raise DefectSkipped(f"no rural settlement of region {a} has fibre in {ctx.period}" if operators_connect
+        raise DefectSkipped(f"no rural settlement of region {a} has fibre in "
+                            f"{ctx.period}" if operators_connect
                             else f"every settlement of region {a} has fibre in {ctx.period}")
     i = candidates[int(rng.integers(len(candidates)))]
     table = ctx.table("akimat", a, "settlement_connectivity")
@@ -559,11 +575,19 @@ def cumulative_drop(ctx: Context) -> Injection:
     chosen = sorted(rng.choice(candidates[op], size=need[op], replace=False).tolist())
     table = ctx.table("operator", op, "settlement_fiber")
     table.rows = [r for r in table.rows if r["kato_code"] not in set(chosen)]
-    return Injection(name, ("operator", op, "settlement_fiber"), operator=op, field="status",
-                     details={"left_out_kato_codes": chosen,
-                              "connected_previous_period": sum(1 for x in world.fibre_links if x.operator == op
-                                                               and x.status(m - 1) == "connected"),
-                              "connected_reported": sum(1 for r in table.rows if r["status"] == "connected")})
+    return Injection(
+        name,
+        ("operator", op, "settlement_fiber"),
+        operator=op,
+        field="status",
+        details={
+            "left_out_kato_codes": chosen,
+            "connected_previous_period": sum(
+                1 for x in world.fibre_links if x.operator == op and x.status(m - 1) == "connected"
+            ),
+            "connected_reported": sum(1 for r in table.rows if r["status"] == "connected"),
+        },
+    )
 
 
 def covered_km_drop(ctx: Context) -> Injection:
@@ -602,10 +626,17 @@ def covered_km_drop(ctx: Context) -> Injection:
             table = ctx.table("operator", op, "road_coverage")
             gone = {(code, a / 10, b / 10) for code, a, b, _ in dropped}
             table.rows = [r for r in table.rows if (r["road_code"], r["km_from"], r["km_to"]) not in gone]
-            return Injection(name, ("operator", op, "road_coverage"), operator=op, field="km_to",
-                             details={"left_out_stretches": [[c, a / 10, b / 10] for c, a, b, _ in sorted(dropped)],
-                                      "own_km_previous_period": own_before / 10,
-                                      "own_km_reported": (own_now - sum(b - a for _, a, b, _ in dropped)) / 10})
+            return Injection(
+                name,
+                ("operator", op, "road_coverage"),
+                operator=op,
+                field="km_to",
+                details={
+                    "left_out_stretches": [[c, a / 10, b / 10] for c, a, b, _ in sorted(dropped)],
+                    "own_km_previous_period": own_before / 10,
+                    "own_km_reported": (own_now - sum(b - a for _, a, b, _ in dropped)) / 10,
+                },
+            )
     raise DefectSkipped(f"{ctx.period}: no operator's stretches are covered by others enough to drop")
 
 
@@ -613,7 +644,9 @@ def covered_km_drop(ctx: Context) -> Injection:
 def _challenge_akimat(ctx: Context, name: str) -> str:
     """An akimat with challenges this period if any (so the defect's row sits among good ones)."""
     busy = [a for a in ctx.world.akimats if ctx.table("akimat", a, "challenges").rows]
-    choices = busy or [a for a in ctx.world.akimats if any(ctx.world.rural[i] for i in ctx.world.by_region[a])]
+    choices = busy or [
+        a for a in ctx.world.akimats if any(ctx.world.rural[i] for i in ctx.world.by_region[a])
+    ]
     return choices[int(ctx.rng(name + "/akimat").integers(len(choices)))]
 
 
@@ -624,8 +657,10 @@ def challenge_unknown_settlement(ctx: Context) -> Injection:
     i = next(i for i in world.by_region[a] if world.rural[i])
     code = next(world.codes[i][:6] + suffix for suffix in ("989", "988", "987", "986")
                 if world.codes[i][:6] + suffix not in world.kato_codes)
-    row = {"challenge_id": f"{a}-CH-{ctx.period.replace('-', '')}-901", "kato_code": code, "operator": "kcell",
-           "claim": "mobile_4g", "evidence": "citizen_complaints", "measured_download_mbps": None, "complaints": 12,
+    row = {"challenge_id": f"{a}-CH-{ctx.period.replace('-', '')}-901", "kato_code": code,
+           "operator": "kcell",
+           "claim": "mobile_4g", "evidence": "citizen_complaints", "measured_download_mbps": None,
+           "complaints": 12,
            "submitted_on": month_first_day(ctx.m) + timedelta(days=4)}
     return _extra_row(ctx, name, ("akimat", a, "challenges"), row, kato_code=code, operator="kcell",
                       region_code=a, field="kato_code", value=code)
@@ -638,7 +673,8 @@ def response_unknown_challenge(ctx: Context) -> Injection:
     challenge_id = f"{region}-CH-{ctx.period.replace('-', '')}-999"
     row = {"challenge_id": challenge_id, "response": "contest", "evidence": "network_logs",
            "responded_on": month_first_day(ctx.m) + timedelta(days=6)}
-    return _extra_row(ctx, name, ("operator", op, "challenge_responses"), row, operator=op, region_code=region,
+    return _extra_row(ctx, name, ("operator", op, "challenge_responses"), row, operator=op,
+                      region_code=region,
                       field="challenge_id", value=challenge_id)
 
 
@@ -688,12 +724,15 @@ def apply(name: str, ctx: Context, slots: dict[str, str], speed_rows: int) -> In
 
 
 ORDER = (
-    "cumulative_drop", "covered_km_drop", "households_passed_above_settlement", "city_5g_area_above_city_area",
+    "cumulative_drop", "covered_km_drop", "households_passed_above_settlement",
+    "city_5g_area_above_city_area",
     "operator_akimat_disagree", "akimat_fibre_without_operator", "missing_required_column", "unknown_header",
-    "households_connected_above_passed", "connected_on_after_period", "unknown_kato_code", "road_km_beyond_length",
+    "households_connected_above_passed", "connected_on_after_period", "unknown_kato_code",
+    "road_km_beyond_length",
     "road_stretch_reversed", "fine_without_violation", "kato_outside_region", "missing_required_value",
     "decision_before_request", "unknown_operator", "invalid_date", "negative_number",
-    "coordinates_outside_kazakhstan", "duplicate_id", "speed_out_of_range", "totals_row_mismatch", "empty_file",
+    "coordinates_outside_kazakhstan", "duplicate_id", "speed_out_of_range",
+    "totals_row_mismatch", "empty_file",
     "truncated_xlsx", "binary_junk_csv", "wrong_encoding", "missing_submission", "file_in_wrong_folder",
     "wrong_period_folder", "unknown_submitter", "zero_byte_resubmission", "challenge_unknown_settlement",
     "response_unknown_challenge", "response_after_deadline",
