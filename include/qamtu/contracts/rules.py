@@ -126,7 +126,8 @@ BOOLEAN_WORDS: dict[bool, Texts] = {
 }
 OR_WORDS: Texts = {"en": " or ", "ru": " или ", "kk": " немесе "}
 LOCATION: dict[str, Texts] = {
-    "file_line": {"en": "{file}, line {line}: ", "ru": "{file}, строка {line}: ", "kk": "{file}, {line}-жол: "},
+    "file_line": {"en": "{file}, line {line}: ", "ru": "{file}, строка {line}: ",
+                  "kk": "{file}, {line}-жол: "},
     "line": {"en": "Line {line}: ", "ru": "Строка {line}: ", "kk": "{line}-жол: "},
     "file": {"en": "{file}: ", "ru": "{file}: ", "kk": "{file}: "},
 }
@@ -245,14 +246,16 @@ CONSTRAINT_RULES: dict[str, Rule] = {
             },
             {
                 "en": "{field}: {value} is repeated; each value may appear only once in the file.",
-                "ru": "{field}: значение {value} повторяется; каждое значение может встречаться в файле только один раз.",
+                "ru": "{field}: значение {value} повторяется; каждое значение может встречаться в файле "
+                      "только один раз.",
                 "kk": "{field}: {value} мәні қайталанады; әр мән файлда бір рет қана кездесуі мүмкін.",
             },
         ),
         _rule(
             "reference", "constraint", ERROR,
             {
-                "en": "The value must exist in the reference data (KATO classifier, road register, 5G cities).",
+                "en": "The value must exist in the reference data (KATO classifier, road register, 5G "
+                      "cities).",
                 "ru": "Значение должно быть в справочниках (классификатор КАТО, реестр дорог, города 5G).",
                 "kk": "Мән анықтамалықтарда болуы керек (КАТО жіктеуіші, жолдар тізілімі, 5G қалалары).",
             },
@@ -298,12 +301,20 @@ FILE_RULES: dict[str, Rule] = {
     r.id: r
     for r in (
         _rule(
-            "file.empty", "file", ERROR,
-            {"en": "A file must not be empty.", "ru": "Файл не должен быть пустым.", "kk": "Файл бос болмауы керек."},
+            "file.empty",
+            "file",
+            ERROR,
+            {
+                "en": "A file must not be empty.",
+                "ru": "Файл не должен быть пустым.",
+                "kk": "Файл бос болмауы керек.",
+            },
             {"en": "{file} is empty.", "ru": "Файл {file} пуст.", "kk": "{file} файлы бос."},
         ),
         _rule(
-            "file.unreadable", "file", ERROR,
+            "file.unreadable",
+            "file",
+            ERROR,
             {
                 "en": "A file must be readable in the format its extension names.",
                 "ru": "Файл должен читаться в формате, указанном его расширением.",
@@ -316,17 +327,19 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.unreadable_row", "file", ERROR,
+            "file.unreadable_row",
+            "file",
+            ERROR,
             {
-                "en": "Every row must be a record of the header: as many fields as the header, quotes closed, "
-                      "text in the file's encoding. Such a row is held back; a file with more than 1 % of "
-                      "them is rejected.",
+                "en": "Every row must be a record of the header: as many fields as the header, quotes "
+                "closed, text in the file's encoding. Such a row is held back; a file with more than 1 % of "
+                "them is rejected.",
                 "ru": "Каждая строка — запись по заголовку: столько же полей, сколько в заголовке, закрытые "
-                      "кавычки, текст в кодировке файла. Такая строка не загружается; файл, где таких строк "
-                      "больше 1 %, отклоняется.",
-                "kk": "Әр жол тақырыпқа сай жазба болуы керек: өрістер саны тақырыптағыдай, тырнақшалар жабық, "
-                      "мәтін файл кодтауында. Мұндай жол жүктелмейді; мұндай жолдары 1 %-дан көп файл "
-                      "қабылданбайды.",
+                "кавычки, текст в кодировке файла. Такая строка не загружается; файл, где таких строк "
+                "больше 1 %, отклоняется.",
+                "kk": "Әр жол тақырыпқа сай жазба болуы керек: өрістер саны тақырыптағыдай, тырнақшалар "
+                "жабық, мәтін файл кодтауында. Мұндай жол жүктелмейді; мұндай жолдары 1 %-дан көп файл "
+                "қабылданбайды.",
             },
             {
                 "en": "{file}, line {line}: the row cannot be read as a record of the header: {value}.",
@@ -335,7 +348,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.unsupported_format", "file", ERROR,
+            "file.unsupported_format",
+            "file",
+            ERROR,
             {
                 "en": "Accepted file formats: " + ", ".join(FORMATS) + ".",
                 "ru": "Допустимые форматы файлов: " + ", ".join(FORMATS) + ".",
@@ -348,7 +363,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.wrong_encoding", "file", ERROR,
+            "file.wrong_encoding",
+            "file",
+            ERROR,
             {
                 "en": "Text files must be UTF-8 (with or without BOM) or Windows-1251.",
                 "ru": "Текстовые файлы — в кодировке UTF-8 (с BOM или без) или Windows-1251.",
@@ -361,7 +378,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.missing_column", "file", ERROR,
+            "file.missing_column",
+            "file",
+            ERROR,
             {
                 "en": "Every required field must have a column (under any accepted header).",
                 "ru": "У каждого обязательного поля должен быть столбец (под любым допустимым заголовком).",
@@ -369,12 +388,16 @@ FILE_RULES: dict[str, Rule] = {
             },
             {
                 "en": "{file} has no column for the required field {field} (accepted headers: {expected}).",
-                "ru": "В файле {file} нет столбца обязательного поля {field} (допустимые заголовки: {expected}).",
-                "kk": "{file} файлында міндетті {field} өрісінің бағаны жоқ (рұқсат етілген тақырыптар: {expected}).",
+                "ru": "В файле {file} нет столбца обязательного поля {field} (допустимые заголовки: "
+                "{expected}).",
+                "kk": "{file} файлында міндетті {field} өрісінің бағаны жоқ (рұқсат етілген тақырыптар: "
+                "{expected}).",
             },
         ),
         _rule(
-            "file.duplicate_column", "file", ERROR,
+            "file.duplicate_column",
+            "file",
+            ERROR,
             {
                 "en": "A field may have only one column.",
                 "ru": "У поля может быть только один столбец.",
@@ -387,7 +410,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.unknown_header", "file", WARNING,
+            "file.unknown_header",
+            "file",
+            WARNING,
             {
                 "en": "Columns the contract does not know are ignored.",
                 "ru": "Столбцы, которых нет в формате, не загружаются.",
@@ -400,7 +425,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.unknown_submitter", "file", ERROR,
+            "file.unknown_submitter",
+            "file",
+            ERROR,
             {
                 "en": "The submitter folder must be a known operator id, region code or qos.",
                 "ru": "Папка отправителя — известный идентификатор оператора, код региона или qos.",
@@ -413,7 +440,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.unknown_report_type", "file", ERROR,
+            "file.unknown_report_type",
+            "file",
+            ERROR,
             {
                 "en": "The file name must be a report type of the contract.",
                 "ru": "Имя файла — тип отчёта из формата.",
@@ -426,23 +455,30 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.wrong_folder", "file", ERROR,
+            "file.wrong_folder",
+            "file",
+            ERROR,
             {
                 "en": f"A file lands at {LANDING_LAYOUT}, with a report type of its kind of submitter.",
                 "ru": f"Файл кладётся в {LANDING_LAYOUT}; тип отчёта соответствует виду отправителя.",
                 "kk": f"Файл {LANDING_LAYOUT} жолына салынады; есеп түрі жіберуші түріне сәйкес келеді.",
             },
             {
-                "en": "{file} is not where the contract expects it: " + LANDING_LAYOUT
+                "en": "{file} is not where the contract expects it: "
+                + LANDING_LAYOUT
                 + ", with a report type of that kind of submitter.",
-                "ru": "Файл {file} лежит не по правилам: " + LANDING_LAYOUT
+                "ru": "Файл {file} лежит не по правилам: "
+                + LANDING_LAYOUT
                 + ", тип отчёта должен соответствовать виду отправителя.",
-                "kk": "{file} файлы дұрыс орналаспаған: " + LANDING_LAYOUT
+                "kk": "{file} файлы дұрыс орналаспаған: "
+                + LANDING_LAYOUT
                 + ", есеп түрі жіберуші түріне сәйкес болуы керек.",
             },
         ),
         _rule(
-            "file.wrong_period", "file", ERROR,
+            "file.wrong_period",
+            "file",
+            ERROR,
             {
                 "en": "The period folder is a calendar month YYYY-MM that has begun.",
                 "ru": "Папка периода — календарный месяц ГГГГ-ММ, который уже начался.",
@@ -455,7 +491,9 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.no_rows", "file", ERROR,
+            "file.no_rows",
+            "file",
+            ERROR,
             {
                 "en": "A file must hold at least one data row.",
                 "ru": "В файле должна быть хотя бы одна строка с данными.",
@@ -468,16 +506,24 @@ FILE_RULES: dict[str, Rule] = {
             },
         ),
         _rule(
-            "file.totals_mismatch", "file", WARNING,
+            "file.totals_mismatch",
+            "file",
+            WARNING,
             {
-                "en": "A spreadsheet totals row (Итого, Барлығы, Total) is not data; it should equal the sum of the rows.",
-                "ru": "Итоговая строка таблицы (Итого, Барлығы, Total) не загружается; она должна равняться сумме строк.",
-                "kk": "Кестенің қорытынды жолы (Итого, Барлығы, Total) жүктелмейді; ол жолдардың қосындысына тең болуы керек.",
+                "en": "A spreadsheet totals row (Итого, Барлығы, Total) is not data; it should equal the sum "
+                "of the rows.",
+                "ru": "Итоговая строка таблицы (Итого, Барлығы, Total) не загружается; она должна равняться "
+                "сумме строк.",
+                "kk": "Кестенің қорытынды жолы (Итого, Барлығы, Total) жүктелмейді; ол жолдардың қосындысына "
+                "тең болуы керек.",
             },
             {
-                "en": "{file}, line {line}: the totals row gives {value} for {field}, but the rows add up to {expected}.",
-                "ru": "{file}, строка {line}: в итоговой строке {field} = {value}, а сумма строк — {expected}.",
-                "kk": "{file}, {line}-жол: қорытынды жолда {field} = {value}, ал жолдардың қосындысы — {expected}.",
+                "en": "{file}, line {line}: the totals row gives {value} for {field}, but the rows add up to "
+                "{expected}.",
+                "ru": "{file}, строка {line}: в итоговой строке {field} = {value}, а сумма строк — "
+                "{expected}.",
+                "kk": "{file}, {line}-жол: қорытынды жолда {field} = {value}, ал жолдардың қосындысы — "
+                "{expected}.",
             },
         ),
     )
@@ -489,7 +535,8 @@ CHECK_TEMPLATES: dict[str, dict[str, Texts]] = {
     "required_iff": {
         "statement": {
             "en": "{field} is filled if and only if {when} is {when_in}; otherwise it stays empty.",
-            "ru": "Поле {field} заполняется тогда и только тогда, когда {when} — {when_in}; иначе оно пустое.",
+            "ru": "Поле {field} заполняется тогда и только тогда, когда {when} — {when_in}; иначе оно "
+                  "пустое.",
             "kk": "{field} өрісі {when} мәні {when_in} болғанда ғана толтырылады, әйтпесе бос қалады.",
         },
         "message": {
@@ -497,8 +544,8 @@ CHECK_TEMPLATES: dict[str, dict[str, Texts]] = {
             "and {field} is {value}.",
             "ru": "Поле {field} заполняется тогда и только тогда, когда {when} — {when_in}: здесь {when} — "
             "{when_value}, а {field} — {value}.",
-            "kk": "{field} өрісі {when} мәні {when_in} болғанда ғана толтырылады: мұнда {when} — {when_value}, "
-            "{field} — {value}.",
+            "kk": "{field} өрісі {when} мәні {when_in} болғанда ғана толтырылады: мұнда {when} — "
+            "{when_value}, {field} — {value}.",
         },
     },
     "required_unless": {
@@ -510,10 +557,10 @@ CHECK_TEMPLATES: dict[str, dict[str, Texts]] = {
         "message": {
             "en": "{field} is empty, but it is required because {when} is {when_value} "
             "(it may be empty only when {when} is {when_in}).",
-            "ru": "Поле {field} не заполнено, хотя {when} — {when_value} (пустым оно может быть, только когда "
-            "{when} — {when_in}).",
-            "kk": "{field} өрісі толтырылмаған, бірақ {when} — {when_value} (ол {when} мәні {when_in} болғанда "
-            "ғана бос бола алады).",
+            "ru": "Поле {field} не заполнено, хотя {when} — {when_value} (пустым оно может быть, только "
+            "когда {when} — {when_in}).",
+            "kk": "{field} өрісі толтырылмаған, бірақ {when} — {when_value} (ол {when} мәні {when_in} "
+            "болғанда ғана бос бола алады).",
         },
     },
     "compare": {
@@ -572,20 +619,27 @@ CHECK_TEMPLATES: dict[str, dict[str, Texts]] = {
 # How `compare` reads, by operator; dates read as earlier/later.
 OP_WORDS: dict[str, dict[str, Texts]] = {
     "<": {
-        "number": {"en": "must be less than", "ru": "должно быть меньше, чем", "kk": "мәнінен кіші болуы керек"},
-        "date": {"en": "must be earlier than", "ru": "должна быть раньше, чем", "kk": "күнінен бұрын болуы керек"},
+        "number": {"en": "must be less than", "ru": "должно быть меньше, чем",
+                   "kk": "мәнінен кіші болуы керек"},
+        "date": {"en": "must be earlier than", "ru": "должна быть раньше, чем",
+                 "kk": "күнінен бұрын болуы керек"},
     },
     "<=": {
         "number": {"en": "must not exceed", "ru": "не должно превышать", "kk": "мәнінен аспауы керек"},
-        "date": {"en": "must not be later than", "ru": "не может быть позже, чем", "kk": "күнінен кейін болмауы керек"},
+        "date": {"en": "must not be later than", "ru": "не может быть позже, чем",
+                 "kk": "күнінен кейін болмауы керек"},
     },
     ">": {
-        "number": {"en": "must be greater than", "ru": "должно быть больше, чем", "kk": "мәнінен үлкен болуы керек"},
-        "date": {"en": "must be later than", "ru": "должна быть позже, чем", "kk": "күнінен кейін болуы керек"},
+        "number": {"en": "must be greater than", "ru": "должно быть больше, чем",
+                   "kk": "мәнінен үлкен болуы керек"},
+        "date": {"en": "must be later than", "ru": "должна быть позже, чем",
+                 "kk": "күнінен кейін болуы керек"},
     },
     ">=": {
-        "number": {"en": "must not be less than", "ru": "не должно быть меньше, чем", "kk": "мәнінен кем болмауы керек"},
-        "date": {"en": "must not be earlier than", "ru": "не может быть раньше, чем", "kk": "күнінен бұрын болмауы керек"},
+        "number": {"en": "must not be less than", "ru": "не должно быть меньше, чем",
+                   "kk": "мәнінен кем болмауы керек"},
+        "date": {"en": "must not be earlier than", "ru": "не может быть раньше, чем",
+                 "kk": "күнінен бұрын болмауы керек"},
     },
 }
 
@@ -605,7 +659,8 @@ def row_rule_ids(contract: Contract | str) -> tuple[str, ...]:
 
 def _row_rule_rule(row_rule: RowRule) -> Rule:
     templates = CHECK_TEMPLATES[row_rule.check]
-    return Rule(row_rule.id, "row", row_rule.severity, templates["statement"], templates["message"], row_rule.check)
+    return Rule(row_rule.id, "row", row_rule.severity, templates["statement"],
+                templates["message"], row_rule.check)
 
 
 def _find_row_rule(rule_id: str, contract: Contract | None) -> tuple[RowRule, Contract] | None:
@@ -670,7 +725,9 @@ class _Context(dict):
         return MISSING
 
 
-def _render(rule_id: str, lang: str, contract: Contract | str | None, kind: str, context: dict[str, Any]) -> str:
+def _render(
+    rule_id: str, lang: str, contract: Contract | str | None, kind: str, context: dict[str, Any]
+) -> str:
     lang = lang if lang in LANGUAGES else "en"
     contract = _as_contract(contract)
     rule = get_rule(rule_id, contract)
@@ -754,7 +811,9 @@ def _context_for(
     return values
 
 
-def _fill_row_rule(values: _Context, row_rule: RowRule, contract: Contract | None, lang: str, context: dict) -> None:
+def _fill_row_rule(
+    values: _Context, row_rule: RowRule, contract: Contract | None, lang: str, context: dict
+) -> None:
     params = row_rule.params
     if "other" in params:
         values["other"] = _field_words(contract, params["other"], lang)
