@@ -23,7 +23,9 @@ TODAY = dt.date(2026, 4, 10)  # the reporting month 2026-03 is closed; 2026-05 l
 
 
 # --- helpers ------------------------------------------------------------------------------------
-def workbook(sheets: dict[str, list[list]], dates: dict[tuple[str, int, int], dt.date] | None = None) -> bytes:
+def workbook(
+    sheets: dict[str, list[list]], dates: dict[tuple[str, int, int], dt.date] | None = None
+) -> bytes:
     import xlsxwriter
 
     buffer = io.BytesIO()
@@ -73,16 +75,26 @@ ROAD_COVERAGE_PARQUET = pa.table({"road_code": ["A-3", "A-3", "M-36"], "km_from"
 def good_submissions() -> dict[str, bytes]:
     """Landing key → bytes for one clean-ish submission of each format (defects documented below)."""
     return {
-        "operator/kcell/2026-03/settlement_fiber.csv": fixture("good/operator/kcell/2026-03/settlement_fiber.csv"),
-        "operator/beeline/2026-03/base_stations.csv": fixture("good/operator/beeline/2026-03/base_stations.csv"),
-        "akimat/19/2026-03/quality_inspections.csv": fixture("good/akimat/19/2026-03/quality_inspections.csv"),
+        "operator/kcell/2026-03/settlement_fiber.csv": fixture(
+            "good/operator/kcell/2026-03/settlement_fiber.csv"
+        ),
+        "operator/beeline/2026-03/base_stations.csv": fixture(
+            "good/operator/beeline/2026-03/base_stations.csv"
+        ),
+        "akimat/19/2026-03/quality_inspections.csv": fixture(
+            "good/akimat/19/2026-03/quality_inspections.csv"
+        ),
         "akimat/75/2026-03/land_allocation.json": fixture("good/akimat/75/2026-03/land_allocation.json"),
-        "measurement/qos/2026-03/speed_tests.csv.gz":
-            gzip.compress(fixture("good/measurement/qos/2026-03/speed_tests.csv")),
-        "operator/kazakhtelecom/2026-03/city_5g.xlsx": workbook({"Инструкция": [["Заполните лист 5G"]],
-                                                                  "5G": CITY_5G_XLSX_ROWS}),
+        "measurement/qos/2026-03/speed_tests.csv.gz": gzip.compress(
+            fixture("good/measurement/qos/2026-03/speed_tests.csv")
+        ),
+        "operator/kazakhtelecom/2026-03/city_5g.xlsx": workbook(
+            {"Инструкция": [["Заполните лист 5G"]], "5G": CITY_5G_XLSX_ROWS}
+        ),
         "operator/tele2/2026-03/base_stations.xlsx": workbook(
-            {"БС": BASE_STATIONS_XLSX_ROWS}, {("БС", 4, 6): dt.date(2025, 12, 1), ("БС", 5, 6): dt.date(2026, 3, 31)}),
+            {"БС": BASE_STATIONS_XLSX_ROWS},
+            {("БС", 4, 6): dt.date(2025, 12, 1), ("БС", 5, 6): dt.date(2026, 3, 31)},
+        ),
         "operator/tele2/2026-03/road_coverage.parquet": parquet_bytes(ROAD_COVERAGE_PARQUET),
     }
 
@@ -138,7 +150,8 @@ def count_rows(settings, schema: str, table: str) -> int:
     from qamtu.warehouse import connect
 
     with connect(settings) as warehouse:
-        return warehouse.scalar(f"select count(*) from {schema}.{table}") if warehouse.table_exists(schema, table) else 0
+        return warehouse.scalar("select count(*) from "
+                                f"{schema}.{table}") if warehouse.table_exists(schema, table) else 0
 
 
 def errors_of(settings, entry: dict) -> set[tuple]:
@@ -162,14 +175,16 @@ def test_every_format_lands_typed_with_lineage_receipts_and_archive(local_settin
     assert summary["rows_loaded"] == sum(c[1] for c in GOOD_COUNTS.values())
 
     # Typed values, exactly as written in the files.
-    assert rows(local_settings, "select kato_code, status, connected_on, households_passed, households_connected, "
+    assert rows(local_settings,
+                "select kato_code, status, connected_on, households_passed, households_connected, "
                 "max_speed_mbps, source_line from raw.settlement_fiber order by source_line") == [
         ("192020100", "connected", dt.date(2026, 2, 15), 781, 650, 1000.5, 2),
         ("192020101", "construction", None, 63, 0, None, 3),
         ("192020102", "planned", None, 410, 0, None, 4),
         ("192020103", "connected", dt.date(2026, 3, 1), 1234, 1200, 100.0, 5),
     ]
-    assert rows(local_settings, "select site_id, latitude, technology, status, on_air_date, road_code, submitter "
+    assert rows(local_settings,
+                "select site_id, latitude, technology, status, on_air_date, road_code, submitter "
                 "from raw.base_stations order by submitter, site_id") == [
         ("BL-ALM-0001", 43.55, "4G", "active", dt.date(2025, 11, 3), "M-36", "beeline"),
         ("BL-ALM-0002", 43.61, "5G", "planned", None, None, "beeline"),
@@ -179,19 +194,22 @@ def test_every_format_lands_typed_with_lineage_receipts_and_archive(local_settin
         ("T2-0002", 43.61, "3G", "active", dt.date(2026, 3, 31), None, "tele2"),
         ("T2-0003", 43.7, "5G", "planned", None, None, "tele2"),
     ]
-    assert rows(local_settings, "select inspection_id, operator, technology, measured_download_mbps, violation, "
+    assert rows(local_settings,
+                "select inspection_id, operator, technology, measured_download_mbps, violation, "
                 "fine_kzt, fine_paid from raw.quality_inspections order by inspection_id") == [
         ("ALM-2026-031", "kazakhtelecom", "fixed", 8.5, True, 150000.0, False),
         ("ALM-2026-032", "kcell", "4G", 32.0, False, 0.0, None),
         ("ALM-2026-033", "beeline", "4G", 4.1, True, 75000.0, True),
     ]
-    assert rows(local_settings, "select request_id, operator, kato_code, purpose, requested_on, decision, decided_on "
+    assert rows(local_settings,
+                "select request_id, operator, kato_code, purpose, requested_on, decision, decided_on "
                 "from raw.land_allocation order by request_id") == [
         ("З-75-0101", "kazakhtelecom", "751010100", "fibre_route", dt.date(2026, 1, 15), "approved",
          dt.date(2026, 2, 10)),
         ("З-75-0102", "tele2", "751010100", "base_station", dt.date(2026, 3, 3), "pending", None),
     ]
-    assert rows(local_settings, "select test_id, measured_at, operator, technology, source_line from raw.speed_tests "
+    assert rows(local_settings,
+                "select test_id, measured_at, operator, technology, source_line from raw.speed_tests "
                 "order by test_id") == [
         ("QOS-0001", dt.datetime(2026, 3, 1, tzinfo=dt.UTC), "kcell", "4G", 2),
         ("QOS-0002", dt.datetime(2026, 3, 31, 23, 59, 59, tzinfo=dt.UTC), "kazakhtelecom", "fixed", 3),
@@ -200,13 +218,15 @@ def test_every_format_lands_typed_with_lineage_receipts_and_archive(local_settin
     assert rows(local_settings, "select city_kato, covered_area_km2, sites_5g, source_line from raw.city_5g "
                 "order by source_line") == [("751010100", 310.5, 120, 6), ("711010100", 402.0, 151, 7),
                                             ("101010100", 55.25, 18, 8)]
-    assert rows(local_settings, "select road_code, km_from, km_to, technology, source_line from raw.road_coverage "
+    assert rows(local_settings,
+                "select road_code, km_from, km_to, technology, source_line from raw.road_coverage "
                 "order by source_line") == [("A-3", 0.0, 150.0, "4G", 2), ("A-3", 200.0, 260.5, "4G", 3),
                                             ("M-36", 1000.0, 1100.0, "3G", 4)]
 
     # Lineage and raw.submissions: sha256 of the bytes landed, archive written once with those bytes.
     archive = open_area("archive", local_settings)
-    submissions = rows(local_settings, "select source_key, submission_id, sha256, size_bytes, archive_key, status, "
+    submissions = rows(local_settings,
+                       "select source_key, submission_id, sha256, size_bytes, archive_key, status, "
                        "is_current, rows_read, rows_loaded, rows_quarantined from raw.submissions")
     assert {s[0] for s in submissions} == set(files)
     for key, sid, sha, size, archive_key, status, current, read, loaded, held in submissions:
@@ -294,7 +314,8 @@ def test_bad_rows_are_held_back_with_line_field_value_rule_and_message(local_set
         loaded = {r[0] for r in rows(local_settings, f"select source_line from raw.{report_type} "
                                      "where submission_id = ?", [entry["submission_id"]])}
         assert loaded == set(range(2, 2 + entry["rows_read"])) - held
-        assert {(r[0], r[1], r[2]) for r in rows(local_settings, "select line, field, rule from quarantine.errors "
+        assert {(r[0], r[1], r[2]) for r in rows(local_settings,
+                                                 "select line, field, rule from quarantine.errors "
                                                  "where submission_id = ? and severity = 'error'",
                                                  [entry["submission_id"]])} == expected
 
@@ -305,7 +326,9 @@ def test_bad_rows_are_held_back_with_line_field_value_rule_and_message(local_set
                 "from raw.speed_tests order by test_id") == [
         ("QOS-1001", 43.55, "kcell", "4G", 25.5, dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC)),
         ("QOS-1008", 43.55, "tele2", "4G", 1025.5, dt.datetime(2026, 3, 31, 23, 59, 59, tzinfo=dt.UTC))]
-    assert rows(local_settings, "select latency_ms from quarantine.speed_tests where source_line = 3") == [("быстро",)]
+    assert rows(local_settings, "select latency_ms from quarantine.speed_tests where source_line = 3") == [
+        ("быстро",)
+    ]
 
     land_receipt = receipt(local_settings, entries["akimat/10/2026-03/land_allocation.csv"])
     assert land_receipt["language"] == "kk"  # the Abai akimat writes in Kazakh
@@ -317,8 +340,11 @@ def test_bad_rows_are_held_back_with_line_field_value_rule_and_message(local_set
     assert road["language"] == "ru"
     assert [(w["rule"], w["value"]) for w in road["warnings"]] == [("file.unknown_header", "Примечание")]
     assert "1330" in next(e["message"] for e in road["errors"] if e["rule"] == "km_to_within_road_length")
-    text = (local_settings.home / "receipts" / entries["operator/kcell/2026-03/road_coverage.csv"]["receipt"]) \
-        .with_suffix(".txt").read_text(encoding="utf-8")
+    text = (
+        (local_settings.home / "receipts" / entries["operator/kcell/2026-03/road_coverage.csv"]["receipt"])
+        .with_suffix(".txt")
+        .read_text(encoding="utf-8")
+    )
     assert "ПРИНЯТ С ЗАМЕЧАНИЯМИ" in text and "строка 4" in text
 
 
@@ -339,23 +365,29 @@ BAD_FILES = {
                          gzip.compress(fixture("good/measurement/qos/2026-03/speed_tests.csv"))[:-30],
                          "file.unreadable"),
     "report of another kind of submitter": ("operator/kcell/2026-03/land_allocation.csv",
-                                            fixture("bad/akimat/10/2026-03/land_allocation.csv"), "file.wrong_folder"),
+                                            fixture("bad/akimat/10/2026-03/land_allocation.csv"),
+                                            "file.wrong_folder"),
     "not in a submitter folder": ("kcell/settlement_fiber.csv",
-                                  fixture("good/operator/kcell/2026-03/settlement_fiber.csv"), "file.wrong_folder"),
-    "unknown submitter": ("akimat/99/2026-03/pole_access.csv", fixture("bad/akimat/10/2026-03/pole_access.csv"),
+                                  fixture("good/operator/kcell/2026-03/settlement_fiber.csv"),
+                                  "file.wrong_folder"),
+    "unknown submitter": ("akimat/99/2026-03/pole_access.csv",
+                          fixture("bad/akimat/10/2026-03/pole_access.csv"),
                           "file.unknown_submitter"),
     "unknown report type": ("operator/kcell/2026-03/fibre.csv",
-                            fixture("good/operator/kcell/2026-03/settlement_fiber.csv"), "file.unknown_report_type"),
+                            fixture("good/operator/kcell/2026-03/settlement_fiber.csv"),
+                            "file.unknown_report_type"),
     "not a month": ("operator/kcell/2026-13/settlement_fiber.csv",
                     fixture("good/operator/kcell/2026-03/settlement_fiber.csv"), "file.wrong_period"),
     "a future month": ("operator/kcell/2026-05/settlement_fiber.csv",
                        fixture("good/operator/kcell/2026-03/settlement_fiber.csv"), "file.wrong_period"),
     "unsupported format": ("operator/kcell/2026-03/settlement_fiber.txt", b"kato_code\n1\n",
                            "file.unsupported_format"),
-    "missing column": ("operator/kcell/2026-03/settlement_fiber.csv", b"kato_code;status\n192020100;planned\n",
+    "missing column": ("operator/kcell/2026-03/settlement_fiber.csv",
+                       b"kato_code;status\n192020100;planned\n",
                        "file.missing_column"),
     "header but no rows": ("operator/kcell/2026-03/settlement_fiber.csv",
-                           "Код КАТО;Статус;Охвачено домохозяйств;Подключено домохозяйств\r\n".encode("cp1251"),
+                           "Код КАТО;Статус;Охвачено домохозяйств;Подключено "
+                           "домохозяйств\r\n".encode("cp1251"),
                            "file.no_rows"),
     "every row broken": ("operator/kcell/2026-03/settlement_fiber.csv",
                          b"kato_code,status,households_passed,households_connected\n999999999,planned,-1,0\n",
@@ -386,9 +418,12 @@ def test_bad_files_are_rejected_with_a_clear_receipt_and_block_nobody(local_sett
 
 # --- idempotence and resubmission ---------------------------------------------------------------
 def snapshot(settings) -> dict[str, list[tuple]]:
-    tables = [r[0] for r in rows(settings, "select table_schema || '.' || table_name from information_schema.tables "
+    tables = [r[0] for r in rows(settings,
+                                 "select table_schema || '.' || table_name from information_schema.tables "
                                  "where table_schema in ('raw', 'quarantine') order by 1")]
-    return {t: sorted(rows(settings, f"select * from {t}"), key=repr) for t in tables if t != "raw.landing_index"}
+    return {
+        t: sorted(rows(settings, f"select * from {t}"), key=repr) for t in tables if t != "raw.landing_index"
+    }
 
 
 def test_ingesting_the_same_landing_twice_changes_nothing(local_settings):
@@ -429,7 +464,8 @@ def test_a_resubmission_replaces_exactly_the_superseded_rows(local_settings):
 
     current = """select r.kato_code, r.households_passed, r.households_connected from raw.settlement_fiber r
                  join raw.submissions s using (submission_id) where s.is_current order by r.kato_code"""
-    assert rows(local_settings, current) == [("192020100", 781, 650), ("192020101", 70, 5), ("192020103", 1234, 1200)]
+    assert rows(local_settings, current) == [("192020100", 781, 650), ("192020101", 70, 5),
+                                             ("192020103", 1234, 1200)]
     assert rows(local_settings, "select submission_id, is_current, superseded_by from raw.submissions "
                 "where source_key = ? order by received_at", [key]) == [
         (first["submission_id"], False, second["submission_id"]), (second["submission_id"], True, None)]
@@ -437,7 +473,9 @@ def test_a_resubmission_replaces_exactly_the_superseded_rows(local_settings):
     assert rows(local_settings, "select count(*) from raw.settlement_fiber where submission_id = ?",
                 [first["submission_id"]]) == [(4,)]
     assert rows(local_settings, "select * from raw.base_stations order by site_id") == other_rows
-    archived = {str(k) for k in open_area("archive", local_settings).list("operator/kcell/2026-03/settlement_fiber/")}
+    archived = {
+        str(k) for k in open_area("archive", local_settings).list("operator/kcell/2026-03/settlement_fiber/")
+    }
     assert archived == {f"operator/kcell/2026-03/settlement_fiber/{first['submission_id']}-"
                         f"{hashlib.sha256(first_bytes).hexdigest()}.csv",
                         f"operator/kcell/2026-03/settlement_fiber/{second['submission_id']}-"
@@ -447,9 +485,12 @@ def test_a_resubmission_replaces_exactly_the_superseded_rows(local_settings):
     before = rows(local_settings, current)
     land(local_settings, {key: b""})
     empty = by_key(ingest(local_settings))[key]
-    assert empty["status"] == "rejected" and receipt(local_settings, empty)["errors"][0]["rule"] == "file.empty"
+    assert (
+        empty["status"] == "rejected" and receipt(local_settings, empty)["errors"][0]["rule"] == "file.empty"
+    )
     assert rows(local_settings, current) == before
-    assert rows(local_settings, "select submission_id from raw.submissions where source_key = ? and is_current",
+    assert rows(local_settings,
+                "select submission_id from raw.submissions where source_key = ? and is_current",
                 [key]) == [(second["submission_id"],)]
 
 
@@ -465,7 +506,12 @@ def test_cli_ingest_prints_the_summary_as_json(qamtu_home):
     result = CliRunner().invoke(app, ["ingest", "--json"])
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)
-    assert (summary["submissions"], summary["accepted"], summary["rejected"], summary["rows_loaded"]) == (2, 1, 1, 3)
+    assert (summary["submissions"], summary["accepted"], summary["rejected"], summary["rows_loaded"]) == (
+        2,
+        1,
+        1,
+        3,
+    )
     again = CliRunner().invoke(app, ["ingest"])
     words = " ".join(again.output.split())  # the console wraps lines
     assert again.exit_code == 0 and "0 new submission(s)" in words and "2 unchanged" in words
@@ -478,10 +524,15 @@ def test_s3_backend_end_to_end(s3_settings):
     files = good_submissions()
     land(s3_settings, files)
     summary = ingest(s3_settings)
-    assert {e["key"]: (e["rows_read"], e["rows_loaded"], e["status"]) for e in summary["files"]} == GOOD_COUNTS
+    assert {
+        e["key"]: (e["rows_read"], e["rows_loaded"], e["status"]) for e in summary["files"]
+    } == GOOD_COUNTS
     client = s3_client(s3_settings.s3_endpoint_url)
-    stored = {o["Key"] for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3_settings.bucket_archive)
-              for o in page.get("Contents", [])}
+    stored = {
+        o["Key"]
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=s3_settings.bucket_archive)
+        for o in page.get("Contents", [])
+    }
     archived = {k for k in stored if k.startswith("archive/")}
     receipts = {k for k in stored if k.startswith("receipts/")}
     assert len(archived) == len(files) and len(receipts) == 2 * len(files)
@@ -505,14 +556,16 @@ def test_postgres_raw_layer_holds_what_duckdb_holds(pg_settings, tmp_path):
         land(settings, files)
         summary = ingest(settings)
         assert summary["submissions"] == len(files)
-    for report_type in ("settlement_fiber", "base_stations", "quality_inspections", "land_allocation", "speed_tests",
+    for report_type in ("settlement_fiber", "base_stations", "quality_inspections",
+                        "land_allocation", "speed_tests",
                         "city_5g", "road_coverage", "pole_access"):
         columns = "submission_id, source_line"
         assert sorted(rows(pg_settings, f"select {columns} from raw.{report_type}")) == \
             sorted(rows(duck, f"select {columns} from raw.{report_type}")), report_type
         assert sorted(rows(pg_settings, f"select {columns} from quarantine.{report_type}")) == \
             sorted(rows(duck, f"select {columns} from quarantine.{report_type}")), report_type
-    assert rows(pg_settings, "select test_id, measured_at, download_mbps from raw.speed_tests order by test_id") == \
+    assert rows(pg_settings, "select test_id, measured_at, download_mbps from raw.speed_tests order by "
+                             "test_id") == \
         rows(duck, "select test_id, measured_at, download_mbps from raw.speed_tests order by test_id")
     assert rows(pg_settings, "select kato_code, connected_on, households_passed, max_speed_mbps "
                 "from raw.settlement_fiber order by kato_code") == \
@@ -520,7 +573,8 @@ def test_postgres_raw_layer_holds_what_duckdb_holds(pg_settings, tmp_path):
              "from raw.settlement_fiber order by kato_code")
     assert sorted(rows(pg_settings, "select submission_id, status, is_current, rows_read, rows_loaded, "
                        "rows_quarantined from raw.submissions")) == \
-        sorted(rows(duck, "select submission_id, status, is_current, rows_read, rows_loaded, rows_quarantined "
+        sorted(rows(duck,
+                    "select submission_id, status, is_current, rows_read, rows_loaded, rows_quarantined "
                     "from raw.submissions"))
     assert sorted(rows(pg_settings, "select submission_id, line, field, rule from quarantine.errors")) == \
         sorted(rows(duck, "select submission_id, line, field, rule from quarantine.errors"))
