@@ -109,7 +109,8 @@ def _accepted_values(field: Field) -> str:
     for value in field.enum:
         labels = field.value_labels.get(value, {})
         spellings = distinct_spellings(
-            [*(labels.get(lang, "") for lang in LANGUAGES if labels.get(lang)), *field.value_aliases.get(value, ())]
+            [*(labels.get(lang, "") for lang in LANGUAGES if labels.get(lang)),
+             *field.value_aliases.get(value, ())]
         )
         spellings = [s for s in spellings if s.casefold() != value.casefold()]
         lines.append(f"`{_cell(value)}`" + (": " + _codes(spellings) if spellings else ""))
@@ -121,7 +122,8 @@ def _type_words(field: Field) -> str:
 
 
 def _landing_key(contract: Contract) -> str:
-    return f"landing/{contract.kind}/{SUBMITTER_PLACEHOLDER[contract.kind]}/<YYYY-MM>/{contract.report_type}.<ext>"
+    return (f"landing/{contract.kind}/{SUBMITTER_PLACEHOLDER[contract.kind]}/<YYYY-MM>/"
+            f"{contract.report_type}.<ext>")
 
 
 def _report_section(number: int, contract: Contract) -> list[str]:
@@ -173,7 +175,8 @@ def _report_section(number: int, contract: Contract) -> list[str]:
     out.extend(f"- `{f.name}`: {f.description}" for f in c.fields)
     out.append("")
     if c.row_rules:
-        out.append("Row rules (a row that breaks an error rule is quarantined; the receipt names line, field and value):")
+        out.append("Row rules (a row that breaks an error rule is quarantined; the receipt names line, field "
+                   "and value):")
         out.append("")
         out.append("| rule | severity | en | ru | kk |")
         out.append("|---|---|---|---|---|")
