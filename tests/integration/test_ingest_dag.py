@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-# Runs the ingest DAG under Airflow's dag.test() (a minute or more): `make test` runs it; the daily `make check` does not.
+# Runs the ingest DAG under Airflow's dag.test() (a minute or more): `make test` runs it; the daily
+# `make check` does not.
 pytestmark = pytest.mark.slow
 
 REPO = Path(__file__).resolve().parents[2]
@@ -78,7 +79,8 @@ def test_dag_ingests_and_emits_one_asset_per_report_type_with_data(airflow_env):
     with sqlite3.connect(metadata) as db:
         events = db.execute("select a.uri, e.extra from asset_event e join asset a on a.id = e.asset_id "
                             "order by a.uri").fetchall()
-        states = dict(db.execute("select task_id, state from task_instance where dag_id = 'ingest_submissions'"))
+        states = dict(db.execute("select task_id, state from task_instance where dag_id = "
+                                 "'ingest_submissions'"))
     assert [(uri, json.loads(extra)) for uri, extra in events] == [
         ("qamtu://raw/quality_inspections", {"periods": ["2026-03"], "rows_loaded": 3, "submissions": 1}),
         ("qamtu://raw/settlement_fiber", {"periods": ["2026-03"], "rows_loaded": 4, "submissions": 1}),
