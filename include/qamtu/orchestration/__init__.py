@@ -72,7 +72,8 @@ def _alert_from_context(context: Mapping[str, Any], title: str, kind: str, sever
         if getattr(error, ALERT_WRITTEN, None):
             import logging
 
-            logging.getLogger("qamtu.alerts").warning("alert already written: %s", getattr(error, ALERT_WRITTEN))
+            logging.getLogger("qamtu.alerts").warning("alert already written: %s",
+                                                      getattr(error, ALERT_WRITTEN))
             return
         raise_alert(
             title,
@@ -144,18 +145,22 @@ def periods_to_work_on(requested: str | Iterable[str] | None, event_extras: Iter
 
 # The run parameters the DAGs share, as JSON Schema (the DAG files wrap them in ``airflow.sdk.Param``).
 def period_param(description: str) -> dict[str, Any]:
-    """``period``: one month, YYYY-MM, validated in Airflow's trigger form against the periods' own pattern."""
+    """``period``: one month, YYYY-MM, validated in Airflow's trigger form against the periods' own
+    pattern."""
     return {"default": None, "type": ["null", "string"], "pattern": PERIOD_PATTERN.pattern,
             "description": description}
 
 
 PERIODS_PARAM: dict[str, Any] = {
-    "default": None, "type": ["null", "array"], "items": {"type": "string", "pattern": PERIOD_PATTERN.pattern},
+    "default": None, "type": ["null", "array"],
+    "items": {"type": "string", "pattern": PERIOD_PATTERN.pattern},
     "description": "Several months at once (what the triggering Assets would name).",
 }
 
 
-def planned_periods(params: Mapping[str, Any] | None, triggering_asset_events: Mapping[str, Any] | None) -> list[str]:
+def planned_periods(
+    params: Mapping[str, Any] | None, triggering_asset_events: Mapping[str, Any] | None
+) -> list[str]:
     """The months a run works on (:func:`periods_to_work_on`) from a task's ``params`` and
     ``triggering_asset_events``; empty when the warehouse holds none yet."""
     from qamtu.pipeline import known_periods
