@@ -45,7 +45,8 @@ def run_pipeline(settings, *args: str, timeout: float = 1500) -> subprocess.Comp
 
 
 def explain(done: subprocess.CompletedProcess) -> str:
-    return f"exit {done.returncode}\n--- stdout ---\n{done.stdout[-6000:]}\n--- stderr ---\n{done.stderr[-6000:]}"
+    return (f"exit {done.returncode}\n--- stdout ---\n{done.stdout[-6000:]}\n"
+            f"--- stderr ---\n{done.stderr[-6000:]}")
 
 
 def dag_run_states(settings) -> dict[str, list[str]]:
@@ -71,7 +72,9 @@ def published_progress(area, period: str) -> list[dict]:
     return pq.read_table(io.BytesIO(area.get_bytes(entry["key"]))).to_pylist()
 
 
-def assert_figures_match(published: dict[str, float | None], truth: dict[str, float | None], where: str) -> None:
+def assert_figures_match(
+    published: dict[str, float | None], truth: dict[str, float | None], where: str
+) -> None:
     assert set(published) == set(truth), where
     for code, expected in truth.items():
         actual = published[code]
@@ -125,18 +128,24 @@ def error_severity_tests_on(model: str, column: str) -> set[str]:
     from qamtu.orchestration.dbt import MANIFEST_PATH
 
     manifest = json.loads(MANIFEST_PATH.read_text(encoding="utf-8"))
-    return {node["name"] for node in manifest["nodes"].values()
-            if node["resource_type"] == "test" and node.get("column_name") == column
-            and node.get("attached_node") == f"model.{manifest['metadata'].get('project_name', 'qamtu')}.{model}"
-            and str(node["config"].get("severity", "error")).lower() == "error"}
+    return {
+        node["name"]
+        for node in manifest["nodes"].values()
+        if node["resource_type"] == "test"
+        and node.get("column_name") == column
+        and node.get("attached_node") == f"model.{manifest['metadata'].get('project_name', 'qamtu')}.{model}"
+        and str(node["config"].get("severity", "error")).lower() == "error"
+    }
 
 
 def task_states(settings, dag_id: str) -> dict[str, str]:
     """task id → state of the latest run of ``dag_id``, from Airflow's metadata database."""
     with sqlite3.connect(Path(settings.home) / "airflow" / "airflow.db") as db:
-        rows = db.execute("select ti.task_id, ti.state from task_instance as ti where ti.dag_id = ? and ti.run_id = "
-                          "(select run_id from dag_run where dag_id = ? order by id desc limit 1)",
-                          [dag_id, dag_id]).fetchall()
+        rows = db.execute(
+            "select ti.task_id, ti.state from task_instance as ti where ti.dag_id = ? and "
+            "ti.run_id = (select run_id from dag_run where dag_id = ? order by id desc limit 1)",
+            [dag_id, dag_id],
+        ).fetchall()
     return dict(rows)
 
 
