@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-# Kills an ingest process at every step and recovers (a minute or more): `make test` runs it; the daily `make check` does not.
+# Kills an ingest process at every step and recovers (a minute or more): `make test` runs it; the daily
+# `make check` does not.
 pytestmark = pytest.mark.slow
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "submissions" / "good"
@@ -29,10 +30,15 @@ QAMTU = Path(sys.executable).parent / "qamtu"
 # Landing key → bytes: a small CSV of each kind of path (small parsed files, an x-large csv.gz
 # staged straight into raw with two rows held back).
 FILES = {
-    "operator/kcell/2026-03/settlement_fiber.csv": (FIXTURES / "operator/kcell/2026-03/settlement_fiber.csv").read_bytes(),
-    "operator/beeline/2026-03/base_stations.csv": (FIXTURES / "operator/beeline/2026-03/base_stations.csv").read_bytes(),
-    "measurement/qos/2026-03/speed_tests.csv.gz":
-        gzip.compress((FIXTURES / "measurement/qos/2026-03/speed_tests.csv").read_bytes()),
+    "operator/kcell/2026-03/settlement_fiber.csv": (
+        FIXTURES / "operator/kcell/2026-03/settlement_fiber.csv"
+    ).read_bytes(),
+    "operator/beeline/2026-03/base_stations.csv": (
+        FIXTURES / "operator/beeline/2026-03/base_stations.csv"
+    ).read_bytes(),
+    "measurement/qos/2026-03/speed_tests.csv.gz": gzip.compress(
+        (FIXTURES / "measurement/qos/2026-03/speed_tests.csv").read_bytes()
+    ),
 }
 # (rows read, rows loaded) read off the fixture files (see test_ingest.GOOD_COUNTS).
 COUNTS = {"settlement_fiber": (4, 4), "base_stations": (4, 4), "speed_tests": (5, 3)}
@@ -88,7 +94,9 @@ def snapshot(home: Path) -> dict:
             body["status"], body["rows_read"], body["rows_loaded"], body["rows_quarantined"],
             [(e["line"], e["rule"]) for e in body["errors"]])
     state["receipts"] = receipts
-    state["receipt_texts"] = sorted(str(p.relative_to(home / "receipts")) for p in (home / "receipts").rglob("*.txt"))
+    state["receipt_texts"] = sorted(
+        str(p.relative_to(home / "receipts")) for p in (home / "receipts").rglob("*.txt")
+    )
     state["archive"] = sorted(str(p.relative_to(home / "archive")) for p in (home / "archive").rglob("*")
                               if p.is_file())
     return state
@@ -114,11 +122,15 @@ def test_kill_9_at_any_step_then_the_next_run_ends_as_an_uninterrupted_one(tmp_p
     home.mkdir()
     land(home)
     flag = tmp_path / "reached"
-    process = subprocess.Popen([str(QAMTU), "ingest", "--json"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                               env=environment(home, QAMTU_TEST_PAUSE_AT=point, QAMTU_TEST_PAUSE_FLAG=str(flag)))
+    process = subprocess.Popen([str(QAMTU), "ingest", "--json"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.PIPE,
+                               env=environment(home, QAMTU_TEST_PAUSE_AT=point,
+                                               QAMTU_TEST_PAUSE_FLAG=str(flag)))
     deadline = time.monotonic() + 300
     while not flag.exists():
-        assert process.poll() is None, f"ingest ended before reaching {point}: {process.stderr.read()[-2000:]}"
+        assert process.poll() is None, (
+            f"ingest ended before reaching {point}: {process.stderr.read()[-2000:]}"
+        )
         assert time.monotonic() < deadline, f"ingest never reached {point}"
         time.sleep(0.1)
     os.kill(process.pid, signal.SIGKILL)
