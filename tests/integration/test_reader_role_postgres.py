@@ -1,8 +1,8 @@
 """The statisticians' read-only role on the real PostgreSQL server: a month generated (scale 0.01), run
 through the pipeline, its warehouse copied into PostgreSQL and published from there; the role `qamtu`
-creates reads the published marts and the vintages, and is refused everything else — raw rows, the quarantine (personal data), the
-candidate and working marts, and every write or DDL. Then the deployment's init scripts make the same
-role on a fresh database, with the same refusals."""
+creates reads the published marts and the vintages, and is refused everything else — raw rows, the
+quarantine (personal data), the candidate and working marts, and every write or DDL. Then the
+deployment's init scripts make the same role on a fresh database, with the same refusals."""
 
 from __future__ import annotations
 
@@ -26,7 +26,8 @@ PG = {"host": "127.0.0.1", "port": 5432}
 QUARANTINED_DEFECTS = ["coordinates_outside_kazakhstan", "speed_out_of_range"]
 PERIOD = "2026-01"
 REPO = Path(__file__).resolve().parents[2]
-PG_INITS = [REPO / "deploy" / "postgres" / "10-create-databases.sh", REPO / "deploy" / "postgres" / "20-reader-role.sh"]
+PG_INITS = [REPO / "deploy" / "postgres" / "10-create-databases.sh",
+            REPO / "deploy" / "postgres" / "20-reader-role.sh"]
 
 # Statements the role must be refused, whatever it tries. `set ... read write` first: the role's
 # read-only default is a convenience, the refusals below must come from the privileges.
@@ -146,7 +147,9 @@ def warehouse(tmp_path_factory):
         yield settings
     finally:
         with admin() as connection, connection.cursor() as cur:
-            cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,))
+            cur.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,)
+            )
             cur.execute(f'drop database if exists "{database}"')
         drop_role(role, [])
 
@@ -216,9 +219,12 @@ def test_deployment_init_scripts_make_the_same_role(tmp_path):
     owner publishes a table: the reader reads it (password login) and is refused the rest."""
     suffix = uuid.uuid4().hex[:8]
     env = {
-        "PATH": os.environ["PATH"], "PGHOST": PG["host"], "PGPORT": str(PG["port"]), "POSTGRES_USER": "postgres",
-        "AIRFLOW_DB_USER": f"qr_af_{suffix}", "AIRFLOW_DB_PASSWORD": "af-secret", "AIRFLOW_DB_NAME": f"qr_afdb_{suffix}",
-        "QAMTU_PG_USER": f"qr_wh_{suffix}", "QAMTU_PG_PASSWORD": "wh-secret", "QAMTU_PG_DATABASE": f"qr_whdb_{suffix}",
+        "PATH": os.environ["PATH"], "PGHOST": PG["host"], "PGPORT": str(PG["port"]),
+        "POSTGRES_USER": "postgres",
+        "AIRFLOW_DB_USER": f"qr_af_{suffix}", "AIRFLOW_DB_PASSWORD": "af-secret",
+        "AIRFLOW_DB_NAME": f"qr_afdb_{suffix}",
+        "QAMTU_PG_USER": f"qr_wh_{suffix}", "QAMTU_PG_PASSWORD": "wh-secret",
+        "QAMTU_PG_DATABASE": f"qr_whdb_{suffix}",
         "QAMTU_PG_READER_ROLE": f"qr_reader_{suffix}", "QAMTU_PG_READER_PASSWORD": "reader secret 'quoted'",
     }
     roles = [env["AIRFLOW_DB_USER"], env["QAMTU_PG_USER"], env["QAMTU_PG_READER_ROLE"]]
@@ -246,7 +252,9 @@ def test_deployment_init_scripts_make_the_same_role(tmp_path):
     finally:
         with admin() as connection, connection.cursor() as cur:
             for database in databases:
-                cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,))
+                cur.execute(
+                    "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,)
+                )
                 cur.execute(f'drop database if exists "{database}"')
             for role in reversed(roles):
                 cur.execute(f'drop role if exists "{role}"')
