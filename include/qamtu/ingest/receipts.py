@@ -84,7 +84,8 @@ class InternalError:
     attempts: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"class": self.error_class, "message": self.message, "step": self.step, "attempts": self.attempts}
+        return {"class": self.error_class, "message": self.message, "step": self.step,
+                "attempts": self.attempts}
 
 
 @dataclass(frozen=True)
@@ -120,12 +121,14 @@ class Receipt:
         document = {
             "receipt_version": self.receipt_version, "submission_id": self.submission_id,
             "source_key": self.source_key, "archive_key": self.archive_key, "sha256": self.sha256,
-            "size_bytes": self.size_bytes, "kind": self.kind, "submitter": self.submitter, "period": self.period,
+            "size_bytes": self.size_bytes, "kind": self.kind, "submitter": self.submitter,
+            "period": self.period,
             "report_type": self.report_type, "contract_version": self.contract_version,
             "received_at": self.received_at, "processed_at": self.processed_at, "language": self.language,
             "status": self.status, "rows_read": self.rows_read, "rows_loaded": self.rows_loaded,
             "rows_quarantined": self.rows_quarantined, "errors": self.errors, "warnings": self.warnings,
-            "errors_total": self.errors_total, "errors_truncated": self.errors_truncated, "format": self.format,
+            "errors_total": self.errors_total, "errors_truncated": self.errors_truncated,
+            "format": self.format,
         }
         if self.internal_error is not None:
             document["internal_error"] = self.internal_error.to_dict()
@@ -137,13 +140,16 @@ class Receipt:
     @classmethod
     def of(cls, sub: Submission, status: str, errors: list[dict[str, Any]], warnings: list[dict[str, Any]],
            rows_loaded: int, processed_at: dt.datetime) -> Receipt:
-        """The receipt of a file with a verdict: ``errors`` and ``warnings`` as :func:`findings` gives them."""
+        """The receipt of a file with a verdict: ``errors`` and ``warnings`` as :func:`findings` gives
+        them."""
         landing = sub.landing
         return cls(
-            submission_id=sub.submission_id, source_key=sub.key, archive_key=sub.archive_key, sha256=sub.sha256,
+            submission_id=sub.submission_id, source_key=sub.key, archive_key=sub.archive_key,
+            sha256=sub.sha256,
             size_bytes=sub.size, kind=landing.kind, submitter=landing.submitter, period=landing.period,
             report_type=landing.report_type, contract_version=sub.contract.version if sub.contract else None,
-            received_at=sub.received_at.isoformat(), processed_at=processed_at.isoformat(), language=sub.language,
+            received_at=sub.received_at.isoformat(), processed_at=processed_at.isoformat(),
+            language=sub.language,
             status=status, rows_read=sub.rows_read, rows_loaded=rows_loaded,
             rows_quarantined=sub.rows_read - rows_loaded,
             errors=[public(e) for e in errors[:MAX_LISTED]], warnings=[public(w) for w in warnings],
@@ -157,9 +163,14 @@ def write_failed_receipt(area, obj, sub: Submission | None, step: str, error: Ex
     """The ``failed`` receipt of a landing object given up on; returns its key."""
     landing = sub.landing if sub is not None else parse_landing_key(str(obj))
     sha = sub.sha256 if sub is not None and sub.sha256 else None
-    sid = sub.submission_id if sub is not None and sub.submission_id else submission_id(str(obj), f"etag:{obj.etag}")
+    sid = (
+        sub.submission_id
+        if sub is not None and sub.submission_id
+        else submission_id(str(obj), f"etag:{obj.etag}")
+    )
     receipt = Receipt(
-        submission_id=sid, source_key=str(obj), archive_key=sub.archive_key if sub is not None else "", sha256=sha,
+        submission_id=sid, source_key=str(obj),
+        archive_key=sub.archive_key if sub is not None else "", sha256=sha,
         size_bytes=obj.size, kind=landing.kind, submitter=landing.submitter, period=landing.period,
         report_type=landing.report_type, contract_version=None, received_at=obj.last_modified.isoformat(),
         processed_at=processed_at.isoformat(),
@@ -207,24 +218,30 @@ def _row_context(bench, sub: Submission, lines: list[int]) -> dict[int, dict[str
     if not lines:
         return {}
     checked = bench.checked(sub.contract, [sub.submission_id])
-    cursor = bench.con.execute(f"select * from {checked} where _line in (select unnest(?::bigint[]))", [lines])
+    cursor = bench.con.execute(f"select * from {checked} where _line in (select "
+                               "unnest(?::bigint[]))", [lines])
     names = [d[0] for d in cursor.description]
     return {row[names.index("_line")]: dict(zip(names, row, strict=True)) for row in cursor.fetchall()}
 
 
-def findings(bench, sub: Submission) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
+def findings(
+    bench, sub: Submission
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]:
     """(errors, warnings, every finding with severity) of a file — its file rules and, when it was
     staged in the working database ``bench``, its rows' — with messages in the submitter's language."""
     lang, contract = sub.language, sub.contract
     base = {"period": sub.landing.period, "submitter": sub.landing.submitter, "kind": sub.landing.kind}
     items: list[dict[str, Any]] = []
     for p in sub.problems:
-        items.append({"line": p.line, "field": p.field, "value": p.value, "rule": p.rule, "severity": p.severity,
+        items.append({"line": p.line, "field": p.field, "value": p.value, "rule": p.rule,
+                      "severity": p.severity,
                       "context": {**base, **{k: v for k, v in p.context.items() if k in
                                              ("expected", "detail", "kind", "period", "submitter")}},
                       "detail": p.context.get("detail")})
     # Unreadable rows are listed from the problems (they carry the reader's detail).
-    found = [f for f in (bench.findings_of(sub.submission_id) if sub.staged else []) if f[3] != UNREADABLE_ROW]
+    found = [
+        f for f in (bench.findings_of(sub.submission_id) if sub.staged else []) if f[3] != UNREADABLE_ROW
+    ]
     row_rules = {r.id: r for r in contract.row_rules} if contract else {}
     needs_row = sorted({line for line, _, _, rule, _ in found
                         if rule in row_rules and set(row_rules[rule].params) & {"other", "when", "key"}})
