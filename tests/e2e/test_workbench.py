@@ -62,7 +62,9 @@ def land(settings: Settings, sample: Path, period: str) -> int:
     from qamtu.storage import open_area
 
     area = open_area("landing", settings)
-    files = sorted(p for p in (sample / "landing").rglob("*") if p.is_file() and f"/{period}/" in p.as_posix())
+    files = sorted(
+        p for p in (sample / "landing").rglob("*") if p.is_file() and f"/{period}/" in p.as_posix()
+    )
     for path in files:
         area.put_file(path.relative_to(sample / "landing").as_posix(), path)
     return len(files)
@@ -152,7 +154,8 @@ def workbench(tmp_path_factory) -> Workbench:
     # kcell resubmits February: v2.
     resubmit_with_more_households(settings, sample)
     ingest(settings)
-    bench.resubmission_outcome = run_period(SECOND, settings, quiet, notes="kcell corrected its connected households")
+    bench.resubmission_outcome = run_period(SECOND, settings, quiet,
+                                            notes="kcell corrected its connected households")
     return bench
 
 
@@ -225,7 +228,9 @@ def test_vintages_give_each_version_exactly_as_its_release_folder(workbench, ver
     assert set(vintages) == set(expected)
     for key, value in expected.items():
         assert close(vintages[key][0], value), (key, vintages[key][0], value)
-    assert {at for _, at in vintages.values()} == {dt.datetime.fromisoformat(published_at.replace("Z", "+00:00"))}
+    assert {at for _, at in vintages.values()} == {
+        dt.datetime.fromisoformat(published_at.replace("Z", "+00:00"))
+    }
 
 
 def test_vintages_of_every_mart_column_equal_the_release_files(workbench):
@@ -280,8 +285,8 @@ def test_revised_figures_carry_their_revision_note(workbench):
     changed = {k for k in v1 if not close(v1[k], v2[k])}
     with latest_connection(workbench) as con:
         noted = {(p, a, f): note for p, a, f, note in con.execute(
-            "select period, area, figure, revision_note from vintages where table_name = 'fct_programme_progress' "
-            "and release_period = ? and version = 2", [SECOND]).fetchall()}
+            "select period, area, figure, revision_note from vintages where table_name = "
+            "'fct_programme_progress' and release_period = ? and version = 2", [SECOND]).fetchall()}
     assert {k for k, note in noted.items() if note} == changed
     assert {note for note in noted.values() if note} == {f"releases/{SECOND}/v2/revision_notes.md"}
 
@@ -299,7 +304,9 @@ def test_release_database_is_listed_with_its_checksum(workbench):
     # The labels as the model's YAML has them, read here with PyYAML.
     import yaml
 
-    model = yaml.safe_load((REPO / "dbt_project/models/marts/fct_region_coverage.yml").read_text())["models"][0]
+    model = yaml.safe_load((REPO / "dbt_project/models/marts/fct_region_coverage.yml").read_text())["models"][
+        0
+    ]
     column = next(c for c in model["columns"] if c["name"] == "population")
     labels = column["config"]["meta"]["labels"]
     assert all(labels[lang] in comment for lang in ("kk", "ru", "en")) and column["description"] in comment
@@ -347,7 +354,8 @@ def test_qamtu_sql_refuses_writes_and_unknown_releases(workbench):
 def test_qamtu_sql_shell(workbench):
     from qamtu.publish.sql import connect_published, locate, shell
 
-    lines = iter([".tables", "select count(*) as n", "from vintages;", "select nonsense from nowhere;", ".quit"])
+    lines = iter([".tables", "select count(*) as n", "from vintages;",
+                  "select nonsense from nowhere;", ".quit"])
     said: list[str] = []
     database = locate(None, workbench.settings)
     with connect_published(database) as con:
@@ -374,7 +382,9 @@ def test_qamtu_sql_downloads_from_s3_into_a_cache(workbench, s3_settings):
     with connect_published(database) as con:
         assert con.execute("select period, version from release").fetchone() == (SECOND, 1)
     modified = database.path.stat().st_mtime_ns
-    assert locate(f"{SECOND}/v1", s3_settings).path.stat().st_mtime_ns == modified  # cached, not fetched again
+    assert (
+        locate(f"{SECOND}/v1", s3_settings).path.stat().st_mtime_ns == modified
+    )  # cached, not fetched again
 
 
 # --- the cookbook --------------------------------------------------------------------------------
@@ -428,7 +438,9 @@ def test_cookbook_queries_run_on_a_real_release(workbench):
             fines[r["operator"]] = fines.get(r["operator"], 0) + (r["fines_kzt"] or 0)
     assert {r["operator"]: r["fines_kzt"] for r in by_number["3"]} == pytest.approx(fines)
 
-    speed = [r for r in parquet("fct_speed_tests_summary") if r["period"] == SECOND and r["area_level"] == "nation"]
+    speed = [
+        r for r in parquet("fct_speed_tests_summary") if r["period"] == SECOND and r["area_level"] == "nation"
+    ]
     assert len(by_number["4"]) == len(speed)
     assert {(r["operator"], r["technology"]): r["median_download_mbps"] for r in by_number["4"]} == {
         (r["operator"], r["technology"]): r["median_download_mbps"] for r in speed}
@@ -436,8 +448,11 @@ def test_cookbook_queries_run_on_a_real_release(workbench):
 
     v1 = progress_from_parquet(v1_folder)
     v2 = progress_from_parquet(folder)
-    revised = {(r["period"], r["area"], r["figure"]): (r["previous_value"], r["value"]) for r in by_number["6"]
-               if r["table_name"] == "fct_programme_progress" and r["release_period"] == SECOND and r["version"] == 2}
+    revised = {
+        (r["period"], r["area"], r["figure"]): (r["previous_value"], r["value"])
+        for r in by_number["6"]
+        if r["table_name"] == "fct_programme_progress" and r["release_period"] == SECOND and r["version"] == 2
+    }
     assert revised == {k: (v1[k], v2[k]) for k in v1 if not close(v1[k], v2[k])}
 
     history = by_number["7"]
@@ -454,7 +469,9 @@ def test_cookbook_queries_run_on_a_real_release(workbench):
     for r in settlements:
         if r["fibre_agrees_with_akimat"] is False:
             disagreements[r["region_code"]] = disagreements.get(r["region_code"], 0) + 1
-    assert {r["region_code"]: r["disagreements"] for r in by_number["9"] if r["disagreements"]} == disagreements
+    assert {
+        r["region_code"]: r["disagreements"] for r in by_number["9"] if r["disagreements"]
+    } == disagreements
 
     for row in by_number["10"]:
         assert row["rural_settlements_with_fibre"] == row["counted_from_settlements"], row
@@ -464,7 +481,8 @@ def test_cookbook_queries_run_on_a_real_release(workbench):
 # --- the documentation site ----------------------------------------------------------------------
 def _browser_helpers():
     """The headless-Chromium driver of the report's browser test (DevTools protocol, no mocks)."""
-    spec = importlib.util.spec_from_file_location("report_browser", REPO / "tests" / "e2e" / "test_report_browser.py")
+    spec = importlib.util.spec_from_file_location("report_browser",
+                                                  REPO / "tests" / "e2e" / "test_report_browser.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -502,9 +520,13 @@ def test_docs_site_renders_offline_in_chromium(workbench, tmp_path):
             fetched = [url for url in page.requests() if not url.startswith(("file:", "data:", "about:"))]
             assert fetched == [], f"the docs site fetched over the network: {fetched}"
             # dbt's own page has <img src="{{ getIcon(…) }}"> in its sidebar template: before Angular fills
-            # it in, Chromium refuses that literal file: URL. That is dbt's, not a fetch; nothing else may fail.
-            problems = [p for p in page.problems()
-                        if not p.startswith("log.error: Unsafe attempt to load URL file:") or "%7B%7B" not in p]
+            # it in, Chromium refuses that literal file: URL. That is dbt's, not a fetch; nothing else may
+            # fail.
+            problems = [
+                p
+                for p in page.problems()
+                if not p.startswith("log.error: Unsafe attempt to load URL file:") or "%7B%7B" not in p
+            ]
             assert problems == []
             shot = tmp_path / "docs-site.png"
             page.screenshot(shot, height=1400)
