@@ -71,7 +71,9 @@ def sample(tmp_path_factory):
     finally:
         reload_settings()
         with admin.cursor() as cur:
-            cur.execute("select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,))
+            cur.execute(
+                "select pg_terminate_backend(pid) from pg_stat_activity where datname = %s", (database,)
+            )
             cur.execute(f'drop database if exists "{database}"')
         admin.close()
 
@@ -98,7 +100,8 @@ def test_the_sample_has_every_kind_of_verdict_and_challenge(sample):
 @pytest.mark.parametrize("period", PERIODS)
 def test_verdicts_equal_the_truth(sample, engine, period):
     got = {(r[0], r[1], r[2]): r[3:] for r in _rows(
-        sample, engine, f"select kato_code, operator, claim, verdict, tests, median_download_mbps, p10_download_mbps "
+        sample, engine,
+        f"select kato_code, operator, claim, verdict, tests, median_download_mbps, p10_download_mbps "
                         f"from {CANDIDATE}.fct_claim_verdicts where period = ?", [period])}
     expected = {(c["kato_code"], c["operator"], c["claim"]): c for c in _truth(sample, period)["claims"]}
     assert set(got) == set(expected)
@@ -106,15 +109,19 @@ def test_verdicts_equal_the_truth(sample, engine, period):
              if (got[key][0], got[key][1]) != (c["verdict"], c["tests"])]
     assert wrong == []
     for key, c in expected.items():
-        for value, truth in zip(got[key][2:], (c["median_download_mbps"], c["p10_download_mbps"]), strict=True):
-            assert value == pytest.approx(truth, rel=1e-9, abs=1e-9) if truth is not None else value is None, key
+        for value, truth in zip(got[key][2:],
+                                (c["median_download_mbps"], c["p10_download_mbps"]), strict=True):
+            assert (
+                value == pytest.approx(truth, rel=1e-9, abs=1e-9) if truth is not None else value is None
+            ), key
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 @pytest.mark.parametrize("period", PERIODS)
 def test_verdict_counts_and_disputed_settlements_equal_the_truth(sample, engine, period):
     truth = _truth(sample, period)
-    rows = _rows(sample, engine, f"select region_code, operator, claims_confirmed, claims_contradicted, claims_disputed, "
+    rows = _rows(sample, engine,
+                 f"select region_code, operator, claims_confirmed, claims_contradicted, claims_disputed, "
                                  f"claims_unverified, claims, settlements_disputed, confirmed_share "
                                  f"from {CANDIDATE}.fct_claim_statistics where period = ?", [period])
     national = {r[1]: dict(zip(("confirmed", "contradicted", "disputed", "unverified"), r[2:6], strict=True))
@@ -132,8 +139,10 @@ def test_verdict_counts_and_disputed_settlements_equal_the_truth(sample, engine,
 @pytest.mark.parametrize("period", PERIODS)
 def test_worklists_equal_the_truth(sample, engine, period):
     worklists: dict[str, list[str]] = {}
-    for region, kato in _rows(sample, engine, f"select region_code, kato_code from {CANDIDATE}.wrk_inspection_worklist "
-                                              f"where period = ? order by region_code, worklist_rank", [period]):
+    for region, kato in _rows(sample, engine,
+                              f"select region_code, kato_code from {CANDIDATE}.wrk_inspection_worklist "
+                                              "where period = ? order by region_code, "
+                                              "worklist_rank", [period]):
         worklists.setdefault(region, []).append(kato)
     assert worklists == _truth(sample, period)["worklists"]
 
@@ -143,13 +152,23 @@ def test_worklists_equal_the_truth(sample, engine, period):
 def test_challenges_and_their_statistics_equal_the_truth(sample, engine, period):
     truth = _truth(sample, period)
     got = {r[0]: (r[1], None if r[2] is None else str(r[2])[:10], r[3]) for r in _rows(
-        sample, engine, f"select challenge_id, status, decided_on, days_to_resolve from {CANDIDATE}.fct_challenges "
+        sample, engine,
+        f"select challenge_id, status, decided_on, days_to_resolve from {CANDIDATE}.fct_challenges "
                         f"where period = ?", [period])}
-    assert got == {c["challenge_id"]: (c["status"], c["decided_on"], c["days_to_resolve"]) for c in truth["challenges"]}
+    assert got == {
+        c["challenge_id"]: (c["status"], c["decided_on"], c["days_to_resolve"]) for c in truth["challenges"]
+    }
     names = ("received", "open", "answered", "upheld", "rejected", "complaints", "median_days_to_resolve")
-    statistics = {(r[0], r[1]): dict(zip(names, r[2:], strict=True)) for r in _rows(
-        sample, engine, f"select region_code, operator, received, open_challenges, answered, upheld, rejected, complaints, "
-                        f"median_days_to_resolve from {CANDIDATE}.fct_challenge_statistics where period = ?", [period])}
+    statistics = {
+        (r[0], r[1]): dict(zip(names, r[2:], strict=True))
+        for r in _rows(
+            sample,
+            engine,
+            "select region_code, operator, received, open_challenges, answered, upheld, rejected, "
+            f"complaints, median_days_to_resolve from {CANDIDATE}.fct_challenge_statistics where period = ?",
+            [period],
+        )
+    }
     assert statistics == {(region, op): values for region, ops in truth["statistics"].items()
                           for op, values in ops.items()}
 
@@ -163,7 +182,8 @@ def test_an_upheld_challenge_strikes_the_claim_out_from_the_next_period(sample, 
     by_id = {c["challenge_id"]: c for c in truth[LAST]["challenges"]}
 
     def raw_broadband_sites(period: str, kato: str, leave_out: str | None) -> int:
-        [(count,)] = _rows(sample, engine, "select count(distinct b.submitter || b.site_id) from raw.base_stations as b "
+        [(count,)] = _rows(sample, engine,
+                           "select count(distinct b.submitter || b.site_id) from raw.base_stations as b "
                                            "join raw.submissions as s on s.submission_id = b.submission_id "
                                            "where s.is_current and b.period = ? and b.kato_code = ? "
                                            "and b.status = 'active' and b.technology in ('4G', '5G') "
@@ -171,16 +191,21 @@ def test_an_upheld_challenge_strikes_the_claim_out_from_the_next_period(sample, 
         return count
 
     def mart_sites(period: str, kato: str) -> int:
-        [(count,)] = _rows(sample, engine, f"select active_broadband_sites from {CANDIDATE}.fct_settlement_connectivity "
+        [(count,)] = _rows(sample, engine,
+                           f"select active_broadband_sites from {CANDIDATE}.fct_settlement_connectivity "
                                            f"where period = ? and kato_code = ?", [period, kato])
         return count
 
     assert truth[LAST]["voided_from_this_period"]
     for challenge_id in truth[LAST]["voided_from_this_period"]:
         c = by_id[challenge_id]
-        [(struck,)] = _rows(sample, engine, f"select struck_out_by_challenge from {CANDIDATE}.fct_claim_verdicts "
-                                            f"where period = ? and kato_code = ? and operator = ? and claim = ?",
-                            [LAST, c["kato_code"], c["operator"], c["claim"]])
+        [(struck,)] = _rows(
+            sample,
+            engine,
+            f"select struck_out_by_challenge from {CANDIDATE}.fct_claim_verdicts "
+            f"where period = ? and kato_code = ? and operator = ? and claim = ?",
+            [LAST, c["kato_code"], c["operator"], c["claim"]],
+        )
         assert struck == challenge_id
         assert mart_sites(LAST, c["kato_code"]) == raw_broadband_sites(LAST, c["kato_code"], c["operator"])
         before = PERIODS[-2]
@@ -189,15 +214,21 @@ def test_an_upheld_challenge_strikes_the_claim_out_from_the_next_period(sample, 
     assert rejected
     for c in rejected:
         assert mart_sites(LAST, c["kato_code"]) == raw_broadband_sites(LAST, c["kato_code"], None)
-    [(struck_total,)] = _rows(sample, engine, f"select count(*) from {CANDIDATE}.fct_claim_verdicts "
-                                              f"where period = ? and struck_out_by_challenge is not null", [LAST])
+    [(struck_total,)] = _rows(
+        sample,
+        engine,
+        f"select count(*) from {CANDIDATE}.fct_claim_verdicts "
+        f"where period = ? and struck_out_by_challenge is not null",
+        [LAST],
+    )
     assert struck_total == len(truth[LAST]["claims_voided"])
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_audit_passes_the_clean_figures_and_warns_on_the_challenge_defects(sample, engine):
     audit = sample["audits"][engine]
-    new_rules = {"challenge_upheld_with_cause", "challenge_rejected_after_contest", "challenge_decided_after_submission",
+    new_rules = {"challenge_upheld_with_cause", "challenge_rejected_after_contest",
+                 "challenge_decided_after_submission",
                  "claim_verdicts_add_up", "challenge_response_known", "challenge_response_in_time"}
     assert [f["rule"] for f in audit["failures"] if f["rule"] in new_rules] == []
     assert audit["publishable"] is True
@@ -214,9 +245,11 @@ def test_audit_passes_the_clean_figures_and_warns_on_the_challenge_defects(sampl
 def test_a_challenge_for_an_unknown_settlement_is_quarantined_at_ingest(sample):
     defect = {d["name"]: d for d in sample["defects"]}["challenge_unknown_settlement"]
     assert defect["stage"] == "ingest" and defect["rule"] == "reference"
-    rows = _rows(sample, "duckdb", "select count(*) from raw.challenges where kato_code = ?", [defect["kato_code"]])
+    rows = _rows(sample, "duckdb", "select count(*) from raw.challenges where kato_code = ?",
+                 [defect["kato_code"]])
     assert rows == [(0,)]
-    [(status,)] = _rows(sample, "duckdb", "select status from raw.submissions where source_key = ? and is_current",
+    [(status,)] = _rows(sample, "duckdb",
+                        "select status from raw.submissions where source_key = ? and is_current",
                         [defect["file"]])
     assert status == "accepted_with_warnings" or status == "accepted"
 
@@ -236,7 +269,10 @@ def test_the_release_names_the_upheld_challenges_and_each_akimat_gets_its_workli
     releases = {period: publish(period, settings, echo=quiet) for period in PERIODS}
     publication = open_area("publication", settings)
     notes = json.loads(publication.get_bytes(releases[LAST]["path"] + "revision_notes.json"))
-    assert sorted(c["challenge_id"] for c in notes["challenges_upheld"]) == _truth(sample, LAST)["voided_from_this_period"]
+    assert (
+        sorted(c["challenge_id"] for c in notes["challenges_upheld"])
+        == _truth(sample, LAST)["voided_from_this_period"]
+    )
     markdown = publication.get_bytes(releases[LAST]["path"] + "revision_notes.md").decode("utf-8")
     assert all(i in markdown for i in _truth(sample, LAST)["voided_from_this_period"])
     files = releases[LAST]["files"]
@@ -244,7 +280,9 @@ def test_the_release_names_the_upheld_challenges_and_each_akimat_gets_its_workli
     assert any("fct_claim_statistics" in name for name in files)
     assert not any("worklist" in name for name in files)
     report = publication.get_bytes(releases[LAST]["report"]).decode("utf-8")
-    assert 'id="claims"' in report and all(i in report for i in _truth(sample, LAST)["voided_from_this_period"])
+    assert 'id="claims"' in report and all(
+        i in report for i in _truth(sample, LAST)["voided_from_this_period"]
+    )
     akimat = open_area("akimat", settings)
     for region, katos in _truth(sample, LAST)["worklists"].items():
         text = akimat.get_bytes(f"{region}/{LAST}/worklist.csv").decode("utf-8")
@@ -253,17 +291,20 @@ def test_the_release_names_the_upheld_challenges_and_each_akimat_gets_its_workli
 
 
 def test_corrupted_challenge_and_verdict_figures_block_the_period(sample):
-    """Runs last (it changes the PostgreSQL candidate): an upheld challenge with neither an answer nor a passed
-    deadline, and verdicts that do not add up, are critical findings."""
+    """Runs last (it changes the PostgreSQL candidate): an upheld challenge with neither an answer nor a
+    passed deadline, and verdicts that do not add up, are critical findings."""
     settings = sample["settings"]["postgres"]
     truth = _truth(sample, LAST)
     open_ids = [c["challenge_id"] for c in truth["challenges"] if c["status"] == "open"]
     assert open_ids
     with connect(settings) as warehouse:
-        warehouse.execute(f"update {CANDIDATE}.fct_challenges set status = 'upheld', decided_on = submitted_on "
-                          f"where period = ? and challenge_id = ?", [LAST, open_ids[0]])
-        warehouse.execute(f"update {CANDIDATE}.fct_claim_statistics set claims_confirmed = claims_confirmed + 1 "
-                          f"where period = ? and region_code = 'KZ' and operator = 'all'", [LAST])
+        warehouse.execute(f"update {CANDIDATE}.fct_challenges set status = 'upheld', decided_on = "
+                          f"submitted_on where period = ? and challenge_id = ?", [LAST, open_ids[0]])
+        warehouse.execute(
+            f"update {CANDIDATE}.fct_claim_statistics set claims_confirmed = claims_confirmed + 1 "
+            f"where period = ? and region_code = 'KZ' and operator = 'all'",
+            [LAST],
+        )
     audit = run_audit(LAST, settings=settings, echo=quiet)
     assert audit["publishable"] is False
     critical = {f["rule"] for f in audit["failures"]}
