@@ -96,16 +96,19 @@ class AuditReport(ReadsAsMapping):
 
     def to_dict(self) -> dict[str, Any]:
         document: dict[str, Any] = {
-            "period": self.period, "schema": self.schema, "dialect": self.dialect, "publishable": self.publishable,
+            "period": self.period, "schema": self.schema, "dialect": self.dialect,
+            "publishable": self.publishable,
             "failures": self.failures, "warnings": self.warnings, "expectations": self.expectations,
-            "suites": self.suites, "counts": self.counts, "parameters": self.parameters, "seconds": self.seconds,
+            "suites": self.suites, "counts": self.counts, "parameters": self.parameters,
+            "seconds": self.seconds,
         }
         if self.audit_id is not None:
             document |= {"fingerprint": self.fingerprint, "build": self.build, "audit_id": self.audit_id,
                          "audited_at": self.audited_at, "names": self.names}
         if self.results_key is not None:
             document |= {"results_key": self.results_key, "report_key": self.report_key,
-                         "latest_results_key": self.latest_results_key, "latest_report_key": self.latest_report_key,
+                         "latest_results_key": self.latest_results_key,
+                         "latest_report_key": self.latest_report_key,
                          "results_path": self.results_path, "report_path": self.report_path}
         return document
 
@@ -155,7 +158,9 @@ def _normalised_frame(frame):
     return frame
 
 
-def evaluate_gx(warehouse, suite: Suite, sql: str, parameters: dict[str, Any]) -> tuple[list[ExpectationOutcome], int]:
+def evaluate_gx(
+    warehouse, suite: Suite, sql: str, parameters: dict[str, Any]
+) -> tuple[list[ExpectationOutcome], int]:
     """Pull the suite's rows into pandas and validate them with GX."""
     frame = _normalised_frame(warehouse.frame(sql))
     outcomes = []
@@ -170,7 +175,9 @@ def evaluate_gx(warehouse, suite: Suite, sql: str, parameters: dict[str, Any]) -
     return outcomes, len(frame)
 
 
-def evaluate_sql(warehouse, suite: Suite, sql: str, parameters: dict[str, Any]) -> tuple[list[ExpectationOutcome], int]:
+def evaluate_sql(
+    warehouse, suite: Suite, sql: str, parameters: dict[str, Any]
+) -> tuple[list[ExpectationOutcome], int]:
     """Evaluate every expectation in the warehouse: one scan counts the rows each predicate flags, then
     only the failing expectations fetch a sample of their rows."""
     row_level = [e for e in suite.expectations if not e.is_table_level and e.type not in UNIQUENESS_TYPES]
@@ -182,21 +189,26 @@ def evaluate_sql(warehouse, suite: Suite, sql: str, parameters: dict[str, Any]) 
         outcome = ExpectationOutcome(expectation, "sql", count == 0, unexpected=count)
         if count:
             sample = warehouse.frame(f"select * from ({sql}) as relation "
-                                     f"where {failure_predicate(expectation, parameters)} limit {MAX_FINDINGS}")
+                                     f"where {failure_predicate(expectation, parameters)} limit "
+                                     f"{MAX_FINDINGS}")
             outcome.rows = _records(sample)
         by_index[expectation.index] = outcome
     for expectation in suite.expectations:
         if expectation.type in UNIQUENESS_TYPES:
-            count = int(warehouse.scalar(f"select count(*) from ({unique_violation_sql(expectation, sql, '1')}) as v"))
+            count = int(warehouse.scalar("select count(*) from "
+                                         f"({unique_violation_sql(expectation, sql, '1')}) as v"))
             outcome = ExpectationOutcome(expectation, "sql", count == 0, unexpected=count)
             if count:
-                sample = warehouse.frame(unique_violation_sql(expectation, sql, "*") + f" limit {MAX_FINDINGS}")
+                sample = warehouse.frame(
+                    unique_violation_sql(expectation, sql, "*") + f" limit {MAX_FINDINGS}"
+                )
                 outcome.rows = _records(sample)
             by_index[expectation.index] = outcome
         elif expectation.is_table_level:
             observed = int(warehouse.scalar(table_figure_sql(expectation, sql)))
             success = table_verdict(expectation, observed, parameters)
-            by_index[expectation.index] = ExpectationOutcome(expectation, "sql", success, 0 if success else 1, observed)
+            by_index[expectation.index] = ExpectationOutcome(expectation, "sql", success,
+                                                             0 if success else 1, observed)
     return [by_index[e.index] for e in suite.expectations], total
 
 
@@ -222,7 +234,11 @@ def _shown(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.0f}".replace(",", " ") if value.is_integer() else f"{value:,.3f}".replace(",", " ").rstrip("0")
+        return (
+            f"{value:,.0f}".replace(",", " ")
+            if value.is_integer()
+            else f"{value:,.3f}".replace(",", " ").rstrip("0")
+        )
     if isinstance(value, int) and not isinstance(value, bool):
         return f"{value:,}".replace(",", " ")
     return str(value)
@@ -302,7 +318,9 @@ def finding_from_row(expectation: Expectation, row: dict[str, Any], parameters: 
     }
 
 
-def table_finding(expectation: Expectation, observed: Any, parameters: dict[str, Any], period: str) -> dict[str, Any]:
+def table_finding(
+    expectation: Expectation, observed: Any, parameters: dict[str, Any], period: str
+) -> dict[str, Any]:
     limit = _limit(expectation, {}, parameters)
     return {
         "expectation": expectation.id, "suite": expectation.suite, "rule": expectation.rule,
@@ -337,7 +355,8 @@ def _submitter_filter(kind: str, finding: dict[str, Any]) -> str | None:
     return None
 
 
-def add_lineage(warehouse, findings_by_expectation: dict[str, list[dict[str, Any]]], sources_of: dict[str, list[str]],
+def add_lineage(warehouse, findings_by_expectation: dict[str, list[dict[str, Any]]],
+                sources_of: dict[str, list[str]],
                 period: str) -> None:
     """Name the submissions (and, where a settlement or road identifies them, the lines) behind every
     finding; fill in the landing key of every submission named."""
@@ -356,11 +375,16 @@ def add_lineage(warehouse, findings_by_expectation: dict[str, list[dict[str, Any
             for report_type in sources:
                 contract = load_contract(report_type)
                 submitter = _submitter_filter(contract.kind, finding)
-                if contract.kind == "operator" and finding.get("operator") not in (None, "all") and submitter is None:
+                if (
+                    contract.kind == "operator"
+                    and finding.get("operator") not in (None, "all")
+                    and submitter is None
+                ):
                     continue
                 key = _LINEAGE_KEYS.get(report_type)
                 key_value = finding.get(key[0]) if key else None
-                conditions = ["s.is_current", f"s.status in ({placeholders})", "s.period = ?", "s.report_type = ?"]
+                conditions = ["s.is_current", f"s.status in ({placeholders})", "s.period = ?",
+                              "s.report_type = ?"]
                 params: list[Any] = [*ACCEPTED, period, report_type]
                 if submitter:
                     conditions.append("s.submitter = ?")
@@ -409,13 +433,21 @@ def _is_database_error(error: Exception) -> bool:
 def _relation_failure(suite: Suite, schema: str, period: str, error: Exception | None) -> dict[str, Any]:
     """A critical finding for a suite whose rows cannot be read (mart not built, query failed)."""
     if error is None:
-        rule, message = "mart_built", f"{schema}.{suite.model} does not exist: build the candidate marts first"
+        rule, message = (
+            "mart_built",
+            f"{schema}.{suite.model} does not exist: build the candidate marts first",
+        )
     else:
         first_line = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        rule, message = "relation_readable", f"its rows could not be read ({type(error).__name__}: {first_line})"
-    return {"expectation": f"{suite.name}#relation:{rule}", "suite": suite.name, "rule": rule, "severity": "critical",
+        rule, message = (
+            "relation_readable",
+            f"its rows could not be read ({type(error).__name__}: {first_line})",
+        )
+    return {"expectation": f"{suite.name}#relation:{rule}", "suite": suite.name, "rule": rule,
+            "severity": "critical",
             "description": f"The rows of {suite.name} can be read from {schema} and the layers it joins.",
-            "guards": "write–audit–publish: nothing unaudited is published", "period": period, "figure": "relation",
+            "guards": "write–audit–publish: nothing unaudited is published", "period": period,
+            "figure": "relation",
             "value": None, "limit": None, **{name: None for name in IDENTITY_COLUMNS}, "submission_ids": [],
             "sources": [], "message": message, "row": {}}
 
@@ -425,7 +457,8 @@ def _audit_id(period: str) -> str:
     return f"{period}-{stamp}-{uuid.uuid4().hex[:6]}"
 
 
-def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, parameters: dict[str, Any] | None = None,
+def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA,
+                    parameters: dict[str, Any] | None = None,
                     suites: tuple[Suite, ...] | None = None, route: str | None = None,
                     echo: Echo = print) -> AuditReport:
     """Run every suite on an open warehouse connection; the verdict and findings (nothing written)."""
@@ -443,8 +476,10 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
         if suite.relation == "mart" and not warehouse.table_exists(schema, suite.model):
             missing = _relation_failure(suite, schema, period, None)
             findings[missing["expectation"]] = [missing]
-            expectations.append({"expectation": missing["expectation"], "suite": suite.name, "rule": missing["rule"],
-                                 "severity": "critical", "description": missing["description"], "success": False,
+            expectations.append({"expectation": missing["expectation"], "suite": suite.name,
+                                 "rule": missing["rule"],
+                                 "severity": "critical", "description": missing["description"],
+                                 "success": False,
                                  "unexpected": 1, "observed": None, "route": suite.route})
             suite_results.append({"suite": suite.name, "route": suite.route, "rows": 0, "seconds": 0.0,
                                   "expectations": 1, "failed": 1})
@@ -457,8 +492,10 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
                 raise
             broken = _relation_failure(suite, schema, period, error)
             findings[broken["expectation"]] = [broken]
-            expectations.append({"expectation": broken["expectation"], "suite": suite.name, "rule": broken["rule"],
-                                 "severity": "critical", "description": broken["description"], "success": False,
+            expectations.append({"expectation": broken["expectation"], "suite": suite.name,
+                                 "rule": broken["rule"],
+                                 "severity": "critical", "description": broken["description"],
+                                 "success": False,
                                  "unexpected": 1, "observed": None, "route": suite.route})
             suite_results.append({"suite": suite.name, "route": suite.route, "rows": 0, "seconds": 0.0,
                                   "expectations": 1, "failed": 1})
@@ -468,7 +505,8 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
         failed = 0
         for outcome in outcomes:
             e = outcome.expectation
-            expectations.append({"expectation": e.id, "suite": suite.name, "rule": e.rule, "severity": e.severity,
+            expectations.append({"expectation": e.id, "suite": suite.name, "rule": e.rule,
+                                 "severity": e.severity,
                                  "description": e.description, "success": outcome.success,
                                  "unexpected": outcome.unexpected, "observed": _plain(outcome.observed),
                                  "route": outcome.route})
@@ -483,7 +521,10 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
                               "rows": rows, "seconds": round(seconds, 3), "expectations": len(outcomes),
                               "failed": failed})
         if failed:
-            echo(f"audit {period}: {suite.name}: {failed} of {len(outcomes)} expectation(s) failed ({rows:,} rows)")
+            echo(
+                f"audit {period}: {suite.name}: {failed} of {len(outcomes)} expectation(s) failed "
+                f"({rows:,} rows)"
+            )
     add_lineage(warehouse, findings, {s.name: s.sources for s in suites}, period)
     all_findings = [f for fs in findings.values() for f in fs]
     failures = [f for f in all_findings if f["severity"] == "critical"]
@@ -505,7 +546,8 @@ def audit_warehouse(warehouse, period: str, schema: str = CANDIDATE_SCHEMA, para
     )
 
 
-def run_audit(period: str, settings: Settings | None = None, echo: Echo = print, schema: str = CANDIDATE_SCHEMA,
+def run_audit(period: str, settings: Settings | None = None, echo: Echo = print,
+              schema: str = CANDIDATE_SCHEMA,
               parameters: dict[str, Any] | None = None, write: bool = True) -> AuditReport:
     """Audit the candidate marts for ``period``: every suite, the verdict, the results JSON and the HTML
     report under ``<YYYY-MM>/`` in the storage area ``audit`` (a copy per run, and the latest as
@@ -533,8 +575,8 @@ def run_audit(period: str, settings: Settings | None = None, echo: Echo = print,
         record_audit(warehouse, report.to_dict())
     verdict = "PUBLISHABLE" if report.publishable else "NOT publishable"
     counts = report.counts
-    echo(f"audit {period}: {verdict} — {counts['critical_failed']} critical and {counts['warning_failed']} warning "
-         f"expectation(s) failed of {counts['expectations']}, {len(report.failures)} critical and "
+    echo(f"audit {period}: {verdict} — {counts['critical_failed']} critical and {counts['warning_failed']} "
+         f"warning expectation(s) failed of {counts['expectations']}, {len(report.failures)} critical and "
          f"{len(report.warnings)} warning finding(s) ({report.seconds:.1f}s)"
          + (f"; report {report.report_path}" if report.report_path else ""))
     return report
@@ -562,7 +604,8 @@ def _apply_build(report: AuditReport, build: dict[str, Any], period: str) -> Non
     if broken:
         names = ", ".join(f"{m['name']} ({m.get('status')})" for m in broken[:20])
         critical.append(_build_finding(
-            period, "candidate_built", "critical", "Every model of the candidate built in its last dbt build.",
+            period, "candidate_built", "critical",
+            "Every model of the candidate built in its last dbt build.",
             "models", len(broken), f"the last candidate build did not build: {names}"))
     for test in test_errors:
         critical.append(_build_finding(
