@@ -20,13 +20,17 @@ from pathlib import Path
 
 import pytest
 
-# Feeds large hostile files under a memory bound (a minute or more): `make test` runs it; the daily `make check` does not.
+# Feeds large hostile files under a memory bound (a minute or more): `make test` runs it; the daily
+# `make check` does not.
 pytestmark = pytest.mark.slow
 
 QAMTU = Path(sys.executable).parent / "qamtu"
 PEAK_LIMIT = 2 * 1024**3
-SPEED_HEADER = "test_id,measured_at,latitude,longitude,kato_code,operator,technology,download_mbps,upload_mbps,latency_ms"
-FIBER_HEADER = "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
+SPEED_HEADER = ("test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+                "download_mbps,upload_mbps,latency_ms")
+FIBER_HEADER = (
+    "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
+)
 SETTLEMENTS = ("192020100", "192020103", "192021100", "192021103", "192021105", "192022100")
 CITY_HEADER = ["КАТО города", "Площадь покрытия 5G, км²", "Количество БС 5G"]
 
@@ -76,25 +80,59 @@ def workbook(extra_sheet_xml: bytes = b"", padding: int = 0) -> bytes:
 # key → (status, [(line, rule) of the errors], rows loaded, detail the first error's message contains)
 EXPECTED = {
     "operator/kazakhtelecom/2026-03/city_5g.xlsx": (
-        "rejected", [(None, "file.unreadable")], 0, "1,048,576 rows × 16,384 columns"),
+        "rejected",
+        [(None, "file.unreadable")],
+        0,
+        "1,048,576 rows × 16,384 columns",
+    ),
     "operator/kcell/2026-03/city_5g.xlsx": ("rejected", [(None, "file.unreadable")], 0, "compressed bomb"),
-    "operator/tele2/2026-03/city_5g.xlsx": ("accepted", [], 1, None),  # a declared dimension alone is harmless
+    "operator/tele2/2026-03/city_5g.xlsx": (
+        "accepted",
+        [],
+        1,
+        None,
+    ),  # a declared dimension alone is harmless
     "measurement/qos/2026-03/speed_tests.csv": (
-        "accepted_with_warnings", [(5, "file.unreadable_row"), (105, "file.unreadable_row")], 202,
-        "a line longer than 16 MiB"),
+        "accepted_with_warnings",
+        [(5, "file.unreadable_row"), (105, "file.unreadable_row")],
+        202,
+        "a line longer than 16 MiB",
+    ),
     "operator/kcell/2026-03/settlement_fiber.csv": ("rejected", [(None, "file.unreadable")], 0, "16 MiB"),
     "measurement/qos/2026-02/speed_tests.csv": ("rejected", [(None, "file.unreadable")], 0, "columns"),
-    "operator/beeline/2026-03/settlement_fiber.csv": ("rejected", [(None, "file.unreadable")], 0,
-                                                      "the header has 100,000 columns"),
+    "operator/beeline/2026-03/settlement_fiber.csv": (
+        "rejected",
+        [(None, "file.unreadable")],
+        0,
+        "the header has 100,000 columns",
+    ),
     "measurement/qos/2026-01/speed_tests.csv": ("rejected", [(1, "file.duplicate_column")], 0, "latitude"),
-    "operator/tele2/2026-03/settlement_fiber.csv": ("rejected", [(1, "file.duplicate_column")], 0,
-                                                    "households_passed"),
+    "operator/tele2/2026-03/settlement_fiber.csv": (
+        "rejected",
+        [(1, "file.duplicate_column")],
+        0,
+        "households_passed",
+    ),
     # 1 row of 6 is more than the 1 % of unreadable rows a file may have (the row is named all the same)
     "operator/kazakhtelecom/2026-03/settlement_fiber.csv": (
-        "rejected", [(None, "file.unreadable"), (4, "file.unreadable_row")], 0, "1 of 6 rows"),
+        "rejected",
+        [(None, "file.unreadable"), (4, "file.unreadable_row")],
+        0,
+        "1 of 6 rows",
+    ),
     "operator/kcell/2026-02/settlement_fiber.csv": ("accepted", [], 6, None),  # \r\n, \n and \r mixed
-    "akimat/75/2026-03/land_allocation.json": ("rejected", [(None, "file.unreadable")], 0, "array of objects"),
-    "akimat/75/2026-02/land_allocation.json": ("rejected", [(None, "file.unreadable")], 0, "nested too deeply"),
+    "akimat/75/2026-03/land_allocation.json": (
+        "rejected",
+        [(None, "file.unreadable")],
+        0,
+        "array of objects",
+    ),
+    "akimat/75/2026-02/land_allocation.json": (
+        "rejected",
+        [(None, "file.unreadable")],
+        0,
+        "nested too deeply",
+    ),
 }
 
 
@@ -104,7 +142,8 @@ def land_hostile(landing: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data)
 
-    put("operator/kazakhtelecom/2026-03/city_5g.xlsx", workbook(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
+    put("operator/kazakhtelecom/2026-03/city_5g.xlsx",
+        workbook(b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'))
     put("operator/kcell/2026-03/city_5g.xlsx", workbook(padding=600 * 1024 * 1024))
     put("operator/tele2/2026-03/city_5g.xlsx", workbook())
     # x-large report: 200 MB on line 5, a NUL byte on line 105 (beyond the sniffed head); 200 good rows.
@@ -135,12 +174,14 @@ def land_hostile(landing: Path) -> None:
         (FIBER_HEADER + ",Households passed").encode() + b"\n" + fiber_rows()[0] + b",1\n")
     rows = fiber_rows()
     rows[2] = rows[2].replace(b"Village", b"Vil\x00lage")  # line 4
-    put("operator/kazakhtelecom/2026-03/settlement_fiber.csv", b"\n".join([FIBER_HEADER.encode(), *rows]) + b"\n")
+    put("operator/kazakhtelecom/2026-03/settlement_fiber.csv",
+        b"\n".join([FIBER_HEADER.encode(), *rows]) + b"\n")
     mixed = FIBER_HEADER.encode() + b"\r\n"
     for number, row in enumerate(fiber_rows()):
         mixed += row + (b"\r\n", b"\n", b"\r")[number % 3]
     put("operator/kcell/2026-02/settlement_fiber.csv", mixed)
-    put("akimat/75/2026-03/land_allocation.json", json.dumps({"request_id": "A-1", "operator": "kcell"}).encode())
+    put("akimat/75/2026-03/land_allocation.json",
+        json.dumps({"request_id": "A-1", "operator": "kcell"}).encode())
     put("akimat/75/2026-02/land_allocation.json", b"[" * 100_000 + b"]" * 100_000)
 
 
@@ -175,9 +216,15 @@ def test_every_hostile_file_gets_a_clear_receipt_in_bounded_memory(hostile_run):
         assert (receipt["status"], got, receipt["rows_loaded"]) == (status, errors, loaded), key
         if detail:
             assert detail in receipt["errors"][0]["message"], (key, receipt["errors"][0]["message"])
-    nul = json.loads((home / "receipts" / entries["operator/kazakhtelecom/2026-03/settlement_fiber.csv"]["receipt"])
-                     .read_text(encoding="utf-8"))["errors"][1]
-    assert "NUL byte" in nul["message"] and nul["value"] == "192021100,Vil\\0lage,connected,15.02.2026,102,52,100"
+    nul = json.loads(
+        (
+            home / "receipts" / entries["operator/kazakhtelecom/2026-03/settlement_fiber.csv"]["receipt"]
+        ).read_text(encoding="utf-8")
+    )["errors"][1]
+    assert (
+        "NUL byte" in nul["message"]
+        and nul["value"] == "192021100,Vil\\0lage,connected,15.02.2026,102,52,100"
+    )
 
 
 def test_good_rows_around_hostile_ones_keep_their_lines(hostile_run):
@@ -191,7 +238,8 @@ def test_good_rows_around_hostile_ones_keep_their_lines(hostile_run):
                             "join raw.submissions s using (submission_id) order by 1, 2").fetchall()
     finally:
         con.close()
-    # header 1, rows 0–2 on lines 2–4, the long line 5, rows 3–202 on lines 6–205 (row 102, line 105, held back)
+    # header 1, rows 0–2 on lines 2–4, the long line 5, rows 3–202 on lines 6–205 (row 102, line 105,
+    # held back)
     expected = {n + 2: f"QOS-{n:06d}" for n in range(3)}
     expected.update({n + 3: f"QOS-{n:06d}" for n in range(3, 203) if n != 102})
     assert speed == expected
