@@ -17,8 +17,11 @@ import pytest
 
 TODAY = dt.date(2026, 4, 10)
 SPEED_KEY = "measurement/qos/2026-03/speed_tests.csv"
-FIBER_HEADER = "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
-SPEED_HEADER = "test_id,measured_at,latitude,longitude,kato_code,operator,technology,download_mbps,upload_mbps,latency_ms"
+FIBER_HEADER = (
+    "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
+)
+SPEED_HEADER = ("test_id,measured_at,latitude,longitude,kato_code,operator,technology,"
+                "download_mbps,upload_mbps,latency_ms")
 FIBER_KEY = "operator/kcell/2026-03/settlement_fiber.csv"
 # Settlements of the Almaty region with more than 200 households (reference/data/kato.csv).
 SETTLEMENTS = ("192020100", "192020103", "192021100", "192021103", "192021105", "192022100")
@@ -26,7 +29,8 @@ SETTLEMENTS = ("192020100", "192020103", "192021100", "192021103", "192021105", 
 
 def speed_row(number: int) -> str:
     """A clean speed test; its id carries its number, so a loaded row says which one it was."""
-    return f"QOS-{number:06d},2026-03-{1 + number % 28:02d}T08:00:00Z,43.55,77.12,192020100,kcell,4G,25.5,7.25,31"
+    return (f"QOS-{number:06d},2026-03-{1 + number % 28:02d}T08:00:00Z,"
+            "43.55,77.12,192020100,kcell,4G,25.5,7.25,31")
 
 
 def land(settings, files: dict[str, bytes]) -> None:
@@ -169,7 +173,11 @@ def test_the_share_is_configurable(qamtu_home, monkeypatch):
         body[n] += ",extra"
     data, expected = build([SPEED_HEADER, *body])
     entry, _ = ingest_one(settings, SPEED_KEY, data)
-    assert (entry["status"], entry["rows_loaded"], entry["rows_quarantined"]) == ("accepted_with_warnings", 196, 4)
+    assert (entry["status"], entry["rows_loaded"], entry["rows_quarantined"]) == (
+        "accepted_with_warnings",
+        196,
+        4,
+    )
     assert loaded_lines(settings, entry) == expected
 
 
@@ -178,20 +186,29 @@ def test_a_small_csv_holds_back_rows_of_the_wrong_width_the_same_way(qamtu_home,
 
     monkeypatch.setenv("QAMTU_INGEST_MAX_UNREADABLE_SHARE", "0.5")  # 2 of 6 rows: the file stays
     settings = Settings(home=qamtu_home, warehouse="duckdb", storage="local")
-    lines = ["kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"]
-    lines += [f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)]
+    lines = [
+        "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
+    ]
+    lines += [
+        f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)
+    ]
     lines[3] += ",surplus"  # line 4
     lines[5] = lines[5].rsplit(",", 3)[0]  # line 6: three fields short
     entry, receipt = ingest_one(settings, FIBER_KEY, ("\n".join(lines) + "\n").encode())
     assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == (6, 4, 2)
     errors = sorted((e["line"], e["field"], e["rule"]) for e in receipt["errors"])
     assert errors == [(4, None, "file.unreadable_row"), (6, "households_passed", "file.unreadable_row")]
-    assert sorted(r[0] for r in rows(settings, "select source_line from raw.settlement_fiber")) == [2, 3, 5, 7]
+    assert sorted(r[0] for r in rows(settings, "select source_line from "
+                                               "raw.settlement_fiber")) == [2, 3, 5, 7]
 
 
 def test_a_small_csv_is_rejected_too_when_too_many_rows_are_unreadable(local_settings):
-    lines = ["kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"]
-    lines += [f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)]
+    lines = [
+        "kato_code,settlement_name,status,connected_on,households_passed,households_connected,max_speed_mbps"
+    ]
+    lines += [
+        f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)
+    ]
     lines[3] += ",surplus"
     entry, receipt = ingest_one(local_settings, FIBER_KEY, ("\n".join(lines) + "\n").encode())
     assert (entry["status"], entry["rows_read"], entry["rows_loaded"]) == ("rejected", 6, 0)
@@ -207,10 +224,13 @@ def test_a_small_csv_holds_back_a_row_whose_quote_is_never_closed(qamtu_home, mo
     monkeypatch.setenv("QAMTU_INGEST_MAX_UNREADABLE_SHARE", "0.5")
     settings = Settings(home=qamtu_home, warehouse="duckdb", storage="local")
     lines = [FIBER_HEADER]
-    lines += [f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)]
+    lines += [
+        f"{code},Village,connected,15.02.2026,{100 + n},{50 + n},100" for n, code in enumerate(SETTLEMENTS)
+    ]
     lines[5] = lines[5].replace("Village", '"Village')  # line 6
     entry, receipt = ingest_one(settings, FIBER_KEY, ("\n".join(lines) + "\n").encode())
     assert (entry["rows_read"], entry["rows_loaded"], entry["rows_quarantined"]) == (5, 4, 1)
     assert [(e["line"], e["rule"]) for e in receipt["errors"]] == [(6, "file.unreadable_row")]
     assert receipt["errors"][0]["value"].startswith(lines[5])
-    assert sorted(r[0] for r in rows(settings, "select source_line from raw.settlement_fiber")) == [2, 3, 4, 5]
+    assert sorted(r[0] for r in rows(settings, "select source_line from "
+                                               "raw.settlement_fiber")) == [2, 3, 4, 5]
