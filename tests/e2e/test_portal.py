@@ -41,7 +41,8 @@ def _browser_module():
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """Two months the pipeline built and promoted, published, then a v2 of the second (kcell resubmitted
-    its February fibre report without one settlement: tests/shared_homes.py); (settings, publication folder)."""
+    its February fibre report without one settlement: tests/shared_homes.py); (settings, publication
+    folder)."""
     from qamtu import pipeline
     from qamtu.publish import publish_release
     from qamtu.settings import Settings
@@ -66,7 +67,8 @@ def marts_sql(settings, query: str, params=()):
 
 
 def fibre_share_by_sql(settings, period: str, region: str | None) -> float:
-    """villages_fibre_share as the methodology defines it, from the settlement mart (not the progress mart)."""
+    """villages_fibre_share as the methodology defines it, from the settlement mart (not the progress
+    mart)."""
     where = "" if region is None else "and region_code = ?"
     (value,) = marts_sql(settings, f"""select 100.0 * count(*) filter (where is_rural and has_fibre)
         / count(*) filter (where is_rural) from marts.fct_settlement_connectivity where period = ? {where}""",
@@ -144,18 +146,25 @@ def test_api_documents_match_their_schemas_the_marts_and_the_sdmx(published):
         document = json.loads((api / entry["href"]).read_text())
         jsonschema.validate(document, statistics_schema)
         names = [c["name"] for c in document["columns"]]
-        expected = marts_sql(settings, f"select {', '.join(names)} from marts.{entry['table']} where period <= ? "
+        expected = marts_sql(settings,
+                             f"select {', '.join(names)} from marts.{entry['table']} where period <= ? "
                                        "order by period, region_code, operator", [newest])
         shown = sorted((tuple(row[n] for n in names) for row in document["rows"]), key=lambda r: r[:3])
         assert len(shown) == len(expected) > 0, entry["table"]
         for got, want in zip(shown, expected, strict=True):
             for column, a, b in zip(names, got, want, strict=True):
-                assert a == (pytest.approx(b, abs=0.051) if isinstance(b, float) else b), (entry["table"], column)
+                assert a == (pytest.approx(b, abs=0.051) if isinstance(b, float) else b), (
+                    entry["table"],
+                    column,
+                )
 
     # The same figures as the current releases' SDMX-CSV.
     for release in index["releases"]:
-        document = json.loads((api / release["href"].removeprefix("./")).read_text()
-                              if not release["href"].startswith("..") else (api / release["href"]).read_text())
+        document = json.loads(
+            (api / release["href"].removeprefix("./")).read_text()
+            if not release["href"].startswith("..")
+            else (api / release["href"]).read_text()
+        )
         jsonschema.validate(document, schema_of["release"])
         sdmx = next(f for f in document["files"] if f["name"] == "sdmx/headline_indicators.csv")
         sdmx_path = (api / "releases" / release["period"] / sdmx["href"]).resolve()
@@ -224,7 +233,9 @@ def test_the_scan_finds_private_columns_in_portal_and_api_files(tmp_path):
     (tmp_path / "kk").mkdir()
     (tmp_path / "kk" / "page.html").write_text('<table><tr><th data-col="region_code">x</th>'
                                                '<th data-col="test_id">y</th></tr></table>')
-    (tmp_path / "api.json").write_text(json.dumps({"observations": [{"period": "2026-01", "inspection_id": "x"}]}))
+    (tmp_path / "api.json").write_text(
+        json.dumps({"observations": [{"period": "2026-01", "inspection_id": "x"}]})
+    )
     (tmp_path / "fine.json").write_text(json.dumps({"files": [{"name": "a.csv", "sha256": "00"}]}))
     found = {(f.file, f.column) for f in scan_folder(tmp_path)}
     assert found == {("kk/page.html", "test_id"), ("api.json", "inspection_id")}
@@ -276,12 +287,14 @@ def test_chromium_walks_the_portal_in_each_language(published, browser, language
             raw = page.evaluate("[...document.querySelectorAll('a[href]')].map(a => a.getAttribute('href'))")
             assert all(not re.match(r"^[a-z]+:|^/", href) for href in raw), f"{url}: absolute link in {raw}"
             # Every table's headers say what they are; every chart has its text alternative.
-            charts = page.evaluate("[...document.querySelectorAll('figure.chart')].map(f => f.getAttribute('aria-label'))")
+            charts = page.evaluate("[...document.querySelectorAll('figure.chart')].map(f => "
+                                   "f.getAttribute('aria-label'))")
             assert all(charts), url
             if "/indicators/" in url or "/regions/" in url:
                 figures[url] = page.evaluate(
                     "Object.fromEntries([...document.querySelectorAll('section')].map(s => [s.id, "
-                    "[...s.querySelectorAll('tbody tr')].map(tr => [...tr.children].map(c => c.innerText))]))")
+                    "[...s.querySelectorAll('tbody tr')].map(tr => [...tr.children].map(c => "
+                    "c.innerText))]))")
                 figures[url]["_heads"] = page.evaluate(
                     "Object.fromEntries([...document.querySelectorAll('section')].map(s => [s.id, "
                     "[...s.querySelectorAll('thead th')].map(th => th.dataset.col)]))")
@@ -298,7 +311,8 @@ def test_chromium_walks_the_portal_in_each_language(published, browser, language
                 if inside:
                     queue.append(link["href"].split("#")[0])
     pages = {_path_of(u).relative_to(build_dir).as_posix() for u in seen}
-    assert {"index.html", "indicators/villages_fibre_share.html", "roads.html", "cities-5g.html", "speed.html",
+    assert {"index.html", "indicators/villages_fibre_share.html", "roads.html",
+            "cities-5g.html", "speed.html",
             "reconciliation.html"} <= pages
     assert sum(p.startswith("regions/") for p in pages) == 20
     assert sum(p.startswith("indicators/") for p in pages) == 10
@@ -315,15 +329,23 @@ def test_chromium_walks_the_portal_in_each_language(published, browser, language
     from qamtu.publish.i18n import UI
 
     [(status,)] = marts_sql(settings, "select obs_status from marts.fct_programme_progress where period = ? "
-                                      "and region_code = 'KZ' and indicator = 'villages_fibre_share'", [latest])
-    assert latest_row[series_heads.index("obs_status")] == {"A": {"kk": "толық", "ru": "полное", "en": "complete"},
-                                                            "P": UI["obs_status_P"], "M": UI["obs_status_M"]}[
-        status][language]
+                                      "and region_code = 'KZ' and indicator = "
+                                      "'villages_fibre_share'", [latest])
+    assert (
+        latest_row[series_heads.index("obs_status")]
+        == {
+            "A": {"kk": "толық", "ru": "полное", "en": "complete"},
+            "P": UI["obs_status_P"],
+            "M": UI["obs_status_M"],
+        }[status][language]
+    )
     region_heads = indicator["_heads"]["regions"]
     from qamtu.reference import programme_targets, region_names
 
     targets = programme_targets()
-    indicator_name = targets.loc[targets["indicator"] == "villages_fibre_share", f"description_{language}"].item()
+    indicator_name = targets.loc[
+        targets["indicator"] == "villages_fibre_share", f"description_{language}"
+    ].item()
     for region in REGIONS:
         region_page = figures[(build_dir / "regions" / f"{region}.html").as_uri()]
         expected = fibre_share_by_sql(settings, latest, region)
@@ -333,7 +355,9 @@ def test_chromium_walks_the_portal_in_each_language(published, browser, language
         # ... and on the indicator page's regional table.
         name = region_names()[region][language]
         regional = next(r for r in indicator["regions"] if r[0] == name)
-        assert shown_number(regional[region_heads.index(latest)], language) == pytest.approx(expected, abs=0.005)
+        assert shown_number(regional[region_heads.index(latest)], language) == pytest.approx(
+            expected, abs=0.005
+        )
 
     if os.environ.get("QAMTU_PORTAL_SCREENSHOTS") == "1" and language == "en":
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
