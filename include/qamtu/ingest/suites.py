@@ -26,9 +26,11 @@ Expectation types used, with their SQL failure predicate (a row fails when it ho
 - ``expect_column_to_exist`` — file stage (the header check), not a row predicate;
 - ``expect_column_values_to_not_be_null``: ``c is null``; ``…_to_be_null``: ``c is not null``;
 - ``expect_column_values_to_be_in_set``: ``c is not null and c not in (…)``;
-- ``expect_column_values_to_be_between``: ``c is not null and not (c >= min and c <= max)`` (strict: ``>``/``<``);
+- ``expect_column_values_to_be_between``: ``c is not null and not (c >= min and c <= max)``
+  (strict: ``>``/``<``);
 - ``expect_column_values_to_match_regex``: ``c is not null and not regexp_matches(c, regex)``;
-- ``expect_column_pair_values_a_to_be_greater_than_b``: ``a, b not null and not (a > b)`` (``>=`` with or_equal);
+- ``expect_column_pair_values_a_to_be_greater_than_b``: ``a, b not null and not (a > b)``
+  (``>=`` with or_equal);
 - ``expect_column_pair_values_to_be_equal``: ``a, b not null and a <> b``;
 - ``expect_compound_columns_to_be_unique`` (any value missing → ignored): the key occurs twice or more;
 - ``row_condition`` (GX Condition objects: comparison, nullity, and/or) → ``(condition) and (predicate)``.
@@ -58,8 +60,12 @@ if TYPE_CHECKING:
     from qamtu.ingest.landing import Submission
 
 SUITE_DIR = EXPECTATIONS_DIR / "raw"
-PERIOD_END, PERIOD_AFTER, SUBMITTER_REGION, SUBMISSION = "_period_end", "_period_after", "_submitter_region", \
-    "_submission_id"
+PERIOD_END, PERIOD_AFTER, SUBMITTER_REGION, SUBMISSION = (
+    "_period_end",
+    "_period_after",
+    "_submitter_region",
+    "_submission_id",
+)
 REFERENCE_SETS = ("kato.settlement", "kato.district", "kato.any", "city_5g", "roads")
 
 
@@ -131,15 +137,26 @@ def _row_rule_expectations(rule: RowRule, contract: Contract) -> list[tuple[Any,
         op, other = p["op"], p["other"]
         # field op other  ⇔  A > B (or ≥) with A/B chosen so the comparison reads the same way.
         a, b = (other, rule.field) if op in ("<", "<=") else (rule.field, other)
-        return [(gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-            column_A=a, column_B=b, or_equal=op in ("<=", ">="), ignore_row_if="either_value_is_missing"), meta)]
+        return [
+            (
+                gxe.ExpectColumnPairValuesAToBeGreaterThanB(
+                    column_A=a,
+                    column_B=b,
+                    or_equal=op in ("<=", ">="),
+                    ignore_row_if="either_value_is_missing",
+                ),
+                meta,
+            )
+        ]
     if rule.check == "not_after_period_end":
         if field_type == "datetime":
             expectation = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=PERIOD_AFTER, column_B=rule.field, or_equal=False, ignore_row_if="either_value_is_missing")
+                column_A=PERIOD_AFTER, column_B=rule.field, or_equal=False,
+                ignore_row_if="either_value_is_missing")
         else:
             expectation = gxe.ExpectColumnPairValuesAToBeGreaterThanB(
-                column_A=PERIOD_END, column_B=rule.field, or_equal=True, ignore_row_if="either_value_is_missing")
+                column_A=PERIOD_END, column_B=rule.field, or_equal=True,
+                ignore_row_if="either_value_is_missing")
         return [(expectation, meta)]
     if rule.check == "positive_only_if":
         when, values = p["when"]["field"], list(p["when"]["in"])
@@ -170,19 +187,23 @@ def build_suite(contract: Contract) -> dict[str, Any]:
             pairs.append((gxe.ExpectColumnValuesToBeInSet(column=f.name, value_set=list(f.enum)),
                           {**meta, "rule": "enum"}))
         bounds = (("minimum", f.minimum, {"min_value": f.minimum}),
-                  ("exclusive_minimum", f.exclusive_minimum, {"min_value": f.exclusive_minimum, "strict_min": True}),
+                  ("exclusive_minimum", f.exclusive_minimum,
+                   {"min_value": f.exclusive_minimum, "strict_min": True}),
                   ("maximum", f.maximum, {"max_value": f.maximum}),
-                  ("exclusive_maximum", f.exclusive_maximum, {"max_value": f.exclusive_maximum, "strict_max": True}))
+                  ("exclusive_maximum", f.exclusive_maximum,
+                   {"max_value": f.exclusive_maximum, "strict_max": True}))
         for rule_id, bound, kwargs in bounds:
             if bound is not None:
-                pairs.append((gxe.ExpectColumnValuesToBeBetween(column=f.name, **kwargs), {**meta, "rule": rule_id}))
+                pairs.append((gxe.ExpectColumnValuesToBeBetween(column=f.name, **kwargs),
+                              {**meta, "rule": rule_id}))
         if f.pattern:
             pairs.append((gxe.ExpectColumnValuesToMatchRegex(column=f.name, regex=f.pattern),
                           {**meta, "rule": "pattern"}))
         if f.unique:
             unique_fields.add((f.name,))
             pairs.append((gxe.ExpectCompoundColumnsToBeUnique(
-                column_list=[SUBMISSION, f.name], ignore_row_if="any_value_is_missing"), {**meta, "rule": "unique"}))
+                column_list=[SUBMISSION, f.name], ignore_row_if="any_value_is_missing"),
+                {**meta, "rule": "unique"}))
         if f.reference:
             if f.reference not in REFERENCE_SETS:
                 raise ValueError(f"{contract.report_type}.{f.name}: unknown reference {f.reference!r}")
@@ -191,7 +212,8 @@ def build_suite(contract: Contract) -> dict[str, Any]:
                           {**meta, "rule": "reference", "reference": f.reference}))
         if f.in_submitter_region:
             pairs.append((gxe.ExpectColumnPairValuesToBeEqual(
-                column_A=region_column(f.name), column_B=SUBMITTER_REGION, ignore_row_if="either_value_is_missing"),
+                column_A=region_column(f.name), column_B=SUBMITTER_REGION,
+                ignore_row_if="either_value_is_missing"),
                 {**meta, "rule": "in_submitter_region"}))
     key = tuple(contract.primary_key)
     if key and key not in unique_fields:
@@ -264,7 +286,8 @@ def required_columns(report_type: str) -> list[str]:
 # --- the two routes: the shared engine (qamtu.expectations) --------------------------------------
 def failure_predicate(expectation: Expectation) -> str:
     """SQL that is true for the rows the expectation flags (not for uniqueness: see ``unique_columns``)."""
-    return row_predicate(expectation.type, expectation.kwargs, f"{expectation.meta.get('field')}: {expectation.rule}")
+    return row_predicate(expectation.type, expectation.kwargs,
+                         f"{expectation.meta.get('field')}: {expectation.rule}")
 
 
 def unique_columns(expectation: Expectation) -> list[str]:
@@ -319,8 +342,9 @@ def validate(bench, subs: list[Submission], progress: Callable[[str, int, int], 
             try:
                 bench.validate_gx(contract, checked)
             except Exception as error:  # GX is the preferred route, not the only one
-                logging.getLogger("qamtu.ingest").warning("GX validation of %s failed, using the SQL route: %s",
-                                                          report_type, error)
+                logging.getLogger("qamtu.ingest").warning(
+                    "GX validation of %s failed, using the SQL route: %s", report_type, error
+                )
                 bench.con.execute("delete from work.findings where rule is null")
                 route = f"sql (GX failed: {type(error).__name__}: {error})"
                 bench.validate_sql(contract, checked)
