@@ -631,7 +631,8 @@ def test_every_label_exists_in_the_three_languages_and_numbers_read_locally():
 
 @pytest.mark.postgres
 def test_publish_from_a_postgres_warehouse(marts, tmp_path):
-    """The same marts in PostgreSQL publish the same figures as from DuckDB."""
+    """The same marts, with the record of what they were built from, in PostgreSQL publish the same
+    figures and name the same inputs as from DuckDB."""
     import uuid
 
     import psycopg2
@@ -645,8 +646,9 @@ def test_publish_from_a_postgres_warehouse(marts, tmp_path):
             duckdb.connect(str(marts.settings.duckdb_file), read_only=True) as con,
             connect(pg_settings) as pg,
         ):
-            for schema, table in con.execute("select table_schema, table_name from information_schema.tables "
-                                             "where table_schema in ('marts', 'raw')").fetchall():
+            tables = con.execute("select table_schema, table_name from information_schema.tables "
+                                 "where table_schema in ('marts', 'raw', 'audit_log')").fetchall()
+            for schema, table in tables:
                 pg.replace_arrow(schema, table, con.sql(f"select * from {schema}.{table}").to_arrow_table())
         from_duckdb, _ = publish(marts)
         pg_marts = PipelineMarts.__new__(PipelineMarts)
