@@ -15,6 +15,7 @@ else varies between runs: the same tables give the same bytes.
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -87,12 +88,14 @@ def column_letter(index: int) -> str:
     return letters
 
 
-def _text(value: str) -> str:
-    import re
-
-    value = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]", "", value)
-    value = re.sub(r"_(x[0-9A-Fa-f]{4})_", r"_x005F_\1_", value)  # Excel would read "_x0041_" as "A"
-    return escape(value)
+def _escaped(strings: pa.Array) -> pa.Array:
+    """Text as a ``<t>`` element holds it: characters XML 1.0 cannot hold dropped, Excel's own ``_xHHHH_``
+    escapes escaped (Excel would read "_x0041_" as "A"), then XML's ``&``, ``<`` and ``>``."""
+    strings = pc.replace_substring_regex(strings, _ILLEGAL_XML, "")
+    strings = pc.replace_substring_regex(strings, r"_(x[0-9A-Fa-f]{4})_", r"_x005F_\1_")
+    for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        strings = pc.replace_substring(strings, character, entity)
+    return strings
 
 
 def _cell(ref: str, value: object, style: int) -> str:
@@ -103,7 +106,8 @@ def _cell(ref: str, value: object, style: int) -> str:
         return f'<c r="{ref}"{styled} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}"{styled}><v>{value!r}</v></c>'
-    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{_text(str(value))}</t></is></c>'
+    text = _escaped(pa.array([str(value)], pa.string()))[0].as_py()
+    return f'<c r="{ref}"{styled} t="inlineStr"><is><t xml:space="preserve">{text}</t></is></c>'
 
 
 def _cat(*parts) -> pa.Array:
@@ -137,12 +141,8 @@ def _column_cells(column: pa.Array, letter: str, row_numbers: pa.Array) -> pa.Ar
     else:
         strings = column if pa.types.is_string(kind) or pa.types.is_large_string(kind) \
             else pc.cast(column, pa.string())
-        strings = pc.replace_substring_regex(strings, _ILLEGAL_XML, "")
-        strings = pc.replace_substring_regex(strings, r"_(x[0-9A-Fa-f]{4})_", r"_x005F_\1_")
-        for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
-            strings = pc.replace_substring(strings, character, entity)
-        cells = _cat(f'<c r="{letter}', row_numbers, '" t="inlineStr"><is><t xml:space="preserve">', strings,
-                     "</t></is></c>")
+        cells = _cat(f'<c r="{letter}', row_numbers, '" t="inlineStr"><is><t xml:space="preserve">',
+                     _escaped(strings), "</t></is></c>")
         return pc.fill_null(cells, "")
     cells = _cat(f'<c r="{letter}', row_numbers, f'"{style}{cell_type}><v>', text, "</v></c>")
     return pc.fill_null(cells, "")
@@ -265,6 +265,4 @@ def repr_sheet(name: str) -> str:
 
 def absolute(cell_range: str) -> str:
     """A1:F9 → $A$1:$F$9."""
-    import re
-
     return ":".join(re.sub(r"([A-Z]+)(\d+)", r"$\1$\2", part) for part in cell_range.split(":"))

@@ -155,12 +155,11 @@ def _record_inputs(warehouse, audit: dict[str, Any], source: str) -> None:
     if inputs is None:  # built before builds recorded their inputs: the submissions current now
         inputs = current_submissions(warehouse)
     warehouse.execute(f"delete from {LOG_SCHEMA}.promoted_inputs where period = ?", [period])
+    insert = (f"insert into {LOG_SCHEMA}.promoted_inputs (audit_id, {', '.join(INPUT_COLUMNS)}) "
+              f"values (?{', ?' * len(INPUT_COLUMNS)})")
     for item in inputs:
         if item["period"] == period:
-            warehouse.execute(f"insert into {LOG_SCHEMA}.promoted_inputs values (?, ?, ?, ?, ?, ?, ?, ?)",
-                              [audit["audit_id"], *(item[c] for c in ("period", "kind", "submitter",
-                                                                      "report_type", "sha256", "received_at",
-                                                                      "status"))])
+            warehouse.execute(insert, [audit["audit_id"], *(item[c] for c in INPUT_COLUMNS)])
 
 
 # --- fingerprint ---------------------------------------------------------------------------------
